@@ -1,0 +1,9 @@
+"""Trust Auditor: catches trust withdrawals in business writing before it is sent."""
+
+from auditor.config import Config, load_config
+from auditor.engine import audit
+from auditor.ingest import InputError
+from auditor.report import Report
+from classifiers.findings import Edit, Finding, Suggestion
+
+__all__ = ["Config", "Edit", "Finding", "InputError", "Report", "Suggestion", "audit", "load_config"]

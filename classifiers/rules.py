@@ -1,0 +1,356 @@
+"""Rule declarations: each rule is declared once, as data, in `classifiers/rules/*.toml`.
+
+A rule matches by a word list (`phrases`), a regular expression (`pattern`) or a named
+structural `detector` (code in `classifiers.detectors`). Everything a user sees about it —
+code, name, category, severity, message, rationale, fix, examples — lives in its TOML entry,
+the way ruff and Vale declare rules, so adding a rule touches one file and its examples are
+tested automatically.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from classifiers.findings import CATEGORIES, SEVERITIES, Edit, Finding, Suggestion
+from classifiers.text import KINDS, Doc, Span
+
+DEFAULT_WEIGHT = {"info": 3.0, "suggestion": 5.0, "warning": 9.0, "error": 15.0}
+SCOPES = ("any", "body", "opening", "closing", "headline")
+FIX_ACTIONS = ("advice", "delete", "delete_sentence", "replace")
+_CODE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a matcher found: a span (None for document level) and values for the message."""
+
+    start: int | None
+    end: int | None
+    values: dict[str, Any] = dc_field(default_factory=dict)
+    replacement: str | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """Facts about the message as a whole that some rules need (first contact, the subject)."""
+
+    kind: str = "email"
+    subject: str | None = None
+    first_contact: bool = True
+    max_words: int = 200
+    banned: dict[str, str] = dc_field(default_factory=dict)
+    preferred: dict[str, str] = dc_field(default_factory=dict)
+
+
+Detector = Callable[[Doc, "Rule", Context], Iterable[Hit]]
+DETECTORS: dict[str, Detector] = {}
+
+
+def detector(name: str) -> Callable[[Detector], Detector]:
+    def register(fn: Detector) -> Detector:
+        DETECTORS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    action: str = "advice"
+    replacement: str = ""
+
+    @property
+    def safe(self) -> bool:
+        return self.action != "advice"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    severity: str
+    message: str
+    rationale: str
+    fix: Fix
+    fire: tuple[str, ...]
+    pass_: tuple[str, ...]
+    polarity: str = "withdrawal"
+    weight: float = 0.0
+    kinds: tuple[str, ...] = KINDS
+    scope: str = "any"
+    phrases: tuple[str, ...] = ()
+    pattern: str | None = None
+    detector: str | None = None
+    case_sensitive: bool = False
+    unless: str | None = None
+    max_per_doc: int = 5
+    params: dict[str, Any] = dc_field(default_factory=dict)
+    example_kind: str | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        return _compile(self)
+
+    @property
+    def unless_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.unless, re.IGNORECASE) if self.unless else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "severity": self.severity,
+            "polarity": self.polarity,
+            "message": self.message,
+            "rationale": self.rationale,
+            "fix": {"title": self.fix.title, "action": self.fix.action, "safe": self.fix.safe},
+            "kinds": list(self.kinds),
+            "examples": {"fire": list(self.fire), "pass": list(self.pass_)},
+        }
+
+
+def phrase_regex(phrases: Iterable[str]) -> str:
+    """One alternation for a word list: longest first, flexible spaces and apostrophes, word-bounded."""
+    parts = []
+    for p in sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True):
+        esc = re.escape(p).replace(r"\ ", r"\s+").replace("'", "['’]").replace("’", "['’]")
+        parts.append(esc)
+    return r"(?<![\w#@])(?:" + "|".join(parts) + r")(?![\w])"
+
+
+_COMPILED: dict[str, re.Pattern[str] | None] = {}
+
+
+def _compile(rule: Rule) -> re.Pattern[str] | None:
+    if rule.code not in _COMPILED:
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        if rule.phrases:
+            _COMPILED[rule.code] = re.compile(phrase_regex(rule.phrases), flags)
+        elif rule.pattern:
+            _COMPILED[rule.code] = re.compile(rule.pattern, flags | re.MULTILINE)
+        else:
+            _COMPILED[rule.code] = None
+    return _COMPILED[rule.code]
+
+
+class RuleError(ValueError):
+    pass
+
+
+def _rule_from_table(t: dict[str, Any], source: str) -> Rule:
+    where = f"{source}: {t.get('code', '?')}"
+    try:
+        fix_t = t.get("fix", {"title": "Rewrite this part."})
+        fix = Fix(fix_t["title"], fix_t.get("action", "advice"), fix_t.get("replacement", ""))
+        rule = Rule(
+            code=t["code"],
+            name=t["name"],
+            category=t["category"],
+            severity=t["severity"],
+            message=t["message"],
+            rationale=t["rationale"],
+            fix=fix,
+            fire=tuple(t["fire"]),
+            pass_=tuple(t["pass"]),
+            polarity=t.get("polarity", "withdrawal"),
+            weight=float(t.get("weight", DEFAULT_WEIGHT[t["severity"]])),
+            kinds=tuple(t.get("kinds", KINDS)),
+            scope=t.get("scope", "any"),
+            phrases=tuple(t.get("phrases", ())),
+            pattern=t.get("pattern"),
+            detector=t.get("detector"),
+            case_sensitive=bool(t.get("case_sensitive", False)),
+            unless=t.get("unless"),
+            max_per_doc=int(t.get("max_per_doc", 5)),
+            params=dict(t.get("params", {})),
+            example_kind=t.get("example_kind"),
+        )
+    except KeyError as e:
+        raise RuleError(f"{where}: missing key {e}") from None
+    problems = []
+    if not _CODE.match(rule.code):
+        problems.append("code must look like SO101")
+    if rule.category not in CATEGORIES:
+        problems.append(f"unknown category {rule.category!r}")
+    if rule.severity not in SEVERITIES:
+        problems.append(f"unknown severity {rule.severity!r}")
+    if rule.polarity not in ("withdrawal", "deposit"):
+        problems.append("polarity must be withdrawal or deposit")
+    if rule.scope not in SCOPES:
+        problems.append(f"unknown scope {rule.scope!r}")
+    if rule.fix.action not in FIX_ACTIONS:
+        problems.append(f"unknown fix action {rule.fix.action!r}")
+    if sum(bool(x) for x in (rule.phrases, rule.pattern, rule.detector)) != 1:
+        problems.append("exactly one of phrases, pattern, detector")
+    if not set(rule.kinds) <= set(KINDS):
+        problems.append(f"unknown kinds {set(rule.kinds) - set(KINDS)}")
+    if not rule.fire or not rule.pass_:
+        problems.append("needs at least one `fire` and one `pass` example")
+    if problems:
+        raise RuleError(f"{where}: " + "; ".join(problems))
+    return rule
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    folder = resources.files("classifiers") / "rules"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        for t in data.get("rule", []):
+            rule = _rule_from_table(t, entry.name)
+            if rule.code in seen:
+                raise RuleError(f"{rule.code} declared twice ({seen[rule.code]}, {entry.name})")
+            seen[rule.code] = entry.name
+            rules.append(rule)
+    import classifiers.detectors  # noqa: F401 - registers detectors
+
+    missing = [r.code for r in rules if r.detector and r.detector not in DETECTORS]
+    if missing:
+        raise RuleError(f"rules name unknown detectors: {missing}")
+    return tuple(sorted(rules, key=lambda r: r.code))
+
+
+def rules_by_code() -> dict[str, Rule]:
+    return {r.code: r for r in load_rules()}
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def _in_scope(doc: Doc, rule: Rule, start: int | None) -> bool:
+    headline_doc = doc.field == "subject" or doc.kind == "headline"
+    if rule.scope == "headline":
+        if headline_doc:
+            return True
+        # The opening line of a post or page plays the headline's part.
+        return doc.kind in ("social", "blog", "page") and start is not None and doc.sentence_index(start) == 0
+    if headline_doc and rule.scope != "any":
+        return False
+    if start is None or rule.scope in ("any", "body"):
+        return True
+    i = doc.sentence_index(start)
+    n = len(doc.sentences)
+    first = _first_content_sentence(doc)
+    if rule.scope == "opening":
+        return i <= first + int(rule.params.get("opening_sentences", 1))
+    if rule.scope == "closing":
+        return i >= n - int(rule.params.get("closing_sentences", 3))
+    return True
+
+
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!:]?$", re.I)
+
+
+def _first_content_sentence(doc: Doc) -> int:
+    for i, s in enumerate(doc.sentences[:3]):
+        if not _GREETING.match(doc.sentence_text(s)):
+            return i
+    return 0
+
+
+def _regex_hits(doc: Doc, rule: Rule) -> Iterator[Hit]:
+    rx = rule.regex
+    assert rx is not None
+    for m in rx.finditer(doc.text):
+        if m.end() > m.start():
+            yield Hit(m.start(), m.end(), {"match": m.group()})
+
+
+def _sentence_around(doc: Doc, start: int) -> Span:
+    return doc.sentence_at(start) or Span(start, start)
+
+
+def _suggestion(doc: Doc, rule: Rule, hit: Hit) -> Suggestion:
+    fix = rule.fix
+    if fix.action == "advice" or hit.start is None or hit.end is None:
+        return Suggestion(fix.title.format_map(_Values(hit.values)))
+    if fix.action == "delete_sentence":
+        s = _sentence_around(doc, hit.start)
+        end = s.end
+        while end < len(doc.text) and doc.text[end] in " \t":
+            end += 1
+        if end < len(doc.text) and doc.text[end] in "\r\n":
+            # a sentence alone on its line(s): take the line break(s) after it too
+            while end < len(doc.text) and doc.text[end] in "\r\n":
+                end += 1
+        edit = Edit(s.start, end, "")
+    elif fix.action == "delete":
+        start, end = hit.start, hit.end
+        while end < len(doc.text) and doc.text[end] in ",;":
+            end += 1
+        if end < len(doc.text) and doc.text[end] == " ":
+            end += 1
+        elif start > 0 and doc.text[start - 1] == " ":
+            start -= 1
+        edit = Edit(start, end, "")
+    else:
+        repl = hit.replacement if hit.replacement is not None else fix.replacement
+        original = doc.text[hit.start : hit.end]
+        if repl and original[:1].isupper() and repl[:1].islower():
+            repl = repl[0].upper() + repl[1:]
+        edit = Edit(hit.start, hit.end, repl)
+    return Suggestion(fix.title.format_map(_Values(hit.values)), (edit,), safe=True)
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
+    if ctx.kind not in rule.kinds:
+        return []
+    if rule.detector:
+        hits: Iterable[Hit] = DETECTORS[rule.detector](doc, rule, ctx)
+    else:
+        hits = _regex_hits(doc, rule)
+    unless = rule.unless_regex
+    out: list[Finding] = []
+    for hit in hits:
+        if not _in_scope(doc, rule, hit.start):
+            continue
+        if unless is not None and hit.start is not None:
+            s = _sentence_around(doc, hit.start)
+            if unless.search(doc.text, s.start, max(s.end, hit.end)):
+                continue
+        text = doc.text[hit.start : hit.end] if hit.start is not None else None
+        out.append(
+            Finding(
+                rule=rule.code,
+                name=rule.name,
+                category=rule.category,
+                severity=rule.severity,
+                message=rule.message.format_map(_Values(hit.values)),
+                start=hit.start,
+                end=hit.end,
+                text=text,
+                suggestion=_suggestion(doc, rule, hit) if rule.polarity == "withdrawal" else None,
+                polarity=rule.polarity,
+                field=doc.field,
+                weight=rule.weight,
+            )
+        )
+        if len(out) >= rule.max_per_doc:
+            break
+    return out
+
+
+def run_rules(doc: Doc, rules: Iterable[Rule], ctx: Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(run_rule(doc, rule, ctx))
+    return findings

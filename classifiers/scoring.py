@@ -1,0 +1,128 @@
+"""From findings to the five scores and the trust equation, keeping the codes behind every number.
+
+Directions (DESIGN.md): self_orientation, lemming, clickbait — higher is worse;
+value_add, trust — higher is better. All on 0..100.
+
+The trust equation T = (C + R + I) / S uses C, R, I, S on 1..10. T then lies in [0.3, 30];
+`trust` maps it to 0..100 on a log scale, so that 50 is T = 3 (C=R=I=S) and each doubling of
+T moves the score by the same amount.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from classifiers.findings import Finding
+
+PROBLEM_RATINGS = ("self_orientation", "lemming", "clickbait")
+SCORE_NAMES = ("trust", "self_orientation", "value_add", "lemming", "clickbait")
+T_MIN, T_MAX = 0.3, 30.0
+# How strongly one rating feeds a trust-equation part besides its own findings.
+_SPILL = {
+    "credibility": {"lemming": -0.35, "value_add": 0.35},
+    "intimacy": {"value_add": 0.15},
+}
+
+
+@dataclass
+class Driver:
+    rule: str
+    count: int
+    contribution: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "count": self.count, "contribution": round(self.contribution, 2)}
+
+
+@dataclass
+class Scores:
+    scores: dict[str, float]
+    drivers: dict[str, list[Driver]]
+    trust_equation: dict[str, float]
+    trust_drivers: dict[str, list[Driver]] = field(default_factory=dict)
+
+
+def _length_factor(word_count: int) -> float:
+    """Many findings in a long text weigh less than the same in a short one."""
+    return max(1.0, word_count / 200.0) ** 0.5
+
+
+def _contributions(findings: Iterable[Finding], category: str) -> dict[str, tuple[int, float]]:
+    """Per rule: occurrences and signed weight, with repeats of one rule counting less each time."""
+    counts: dict[str, int] = defaultdict(int)
+    weights: dict[str, float] = {}
+    for f in findings:
+        if f.category != category:
+            continue
+        counts[f.rule] += 1
+        weights[f.rule] = f.weight if f.polarity == "withdrawal" else -f.weight
+    return {r: (n, weights[r] * min(n, 4) ** 0.6) for r, n in counts.items()}
+
+
+def _drivers(contrib: Mapping[str, tuple[int, float]], scale: float = 1.0) -> list[Driver]:
+    ds = [Driver(r, n, c * scale) for r, (n, c) in contrib.items()]
+    return sorted(ds, key=lambda d: -abs(d.contribution))
+
+
+def _saturate(raw: float, k: float = 25.0) -> float:
+    return 100.0 * (1.0 - math.exp(-max(raw, 0.0) / k))
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, x))
+
+
+def score(
+    findings: list[Finding],
+    word_count: int,
+    extra: Mapping[str, float] | None = None,
+) -> Scores:
+    """Combine findings (and optional learned signals in `extra`, 0..100 per rating) into scores."""
+    lf = _length_factor(word_count)
+    scores: dict[str, float] = {}
+    drivers: dict[str, list[Driver]] = {}
+    raw: dict[str, float] = {}
+    for rating in PROBLEM_RATINGS:
+        contrib = _contributions(findings, rating)
+        raw[rating] = sum(c for _, c in contrib.values()) / lf
+        scores[rating] = _saturate(raw[rating])
+        drivers[rating] = _drivers(contrib, 1 / lf)
+
+    # value_add counts deposits as positive, so flip the signs the helper uses for problems.
+    va = _contributions(findings, "value_add")
+    raw["value_add"] = -sum(c for _, c in va.values()) / lf
+    scores["value_add"] = 100.0 / (1.0 + math.exp(-(raw["value_add"] - 8.0) / 7.0))
+    drivers["value_add"] = _drivers({r: (n, -c) for r, (n, c) in va.items()}, 1 / lf)
+
+    if extra:
+        for rating, learned in extra.items():
+            if rating in scores:
+                scores[rating] = 0.5 * scores[rating] + 0.5 * learned
+
+    parts: dict[str, float] = {}
+    trust_drivers: dict[str, list[Driver]] = {}
+    for part in ("credibility", "reliability", "intimacy"):
+        contrib = _contributions(findings, part)
+        own = -sum(c for _, c in contrib.values()) / lf
+        spill = sum(w * (scores[r] - 50.0) / 10.0 for r, w in _SPILL.get(part, {}).items())
+        parts[part] = _clamp(5.5 + (own + spill) / 5.0, 1.0, 10.0)
+        trust_drivers[part] = _drivers({r: (n, -c) for r, (n, c) in contrib.items()}, 1 / lf)
+    so = scores["self_orientation"]
+    parts["self_orientation"] = _clamp(2.0 + 8.0 * so / 100.0, 1.0, 10.0)
+    trust_drivers["self_orientation"] = drivers["self_orientation"]
+    t = (parts["credibility"] + parts["reliability"] + parts["intimacy"]) / parts["self_orientation"]
+    scores["trust"] = 100.0 * math.log(t / T_MIN) / math.log(T_MAX / T_MIN)
+    drivers["trust"] = sorted(
+        (d for ds in trust_drivers.values() for d in ds), key=lambda d: -abs(d.contribution)
+    )
+    equation = {k: round(v, 2) for k, v in parts.items()}
+    equation["T"] = round(t, 3)
+    return Scores(
+        scores={k: round(_clamp(scores[k], 0.0, 100.0), 1) for k in SCORE_NAMES},
+        drivers=drivers,
+        trust_equation=equation,
+        trust_drivers=trust_drivers,
+    )

@@ -1,0 +1,166 @@
+"""Segmentation with exact character spans: every finding is anchored to offsets in the audited text."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cached_property
+
+KINDS = ("email", "social", "blog", "page", "headline")
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*")
+# Candidate sentence ends: terminal punctuation plus closing quotes/brackets, then whitespace.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_ABBREV = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc inc ltd co corp e.g i.e eg ie approx dept est fig no
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun u.s a.m p.m""".split()
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪►✓✔]|\d{1,3}[.)]|[a-z][.)])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: int
+    end: int
+    lower: str
+
+
+def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
+    pattern_end = len(text) if end is None else end
+    return [Word(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text, start, pattern_end)]
+
+
+def _line_spans(text: str) -> list[Span]:
+    spans, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        s = len(body) - len(body.lstrip())
+        if body.strip():
+            spans.append(Span(pos + s, pos + len(body.rstrip())))
+        pos += len(line)
+    return spans
+
+
+def _joins_next(text: str, line: Span, nxt: Span) -> bool:
+    """A hard-wrapped line continues into the next one; greetings, headings and list items do not."""
+    if nxt.start - line.end > 1 + text.count("\r", line.end, nxt.start):
+        return False  # blank line between
+    body = text[line.start : line.end]
+    if body[-1] in ".!?:;…," or len(body) < 40:
+        return False
+    if _LIST_ITEM.match(text, nxt.start) or _LIST_ITEM.match(body):
+        return False
+    return True
+
+
+def _blocks(text: str) -> list[Span]:
+    lines = _line_spans(text)
+    blocks: list[Span] = []
+    for i, line in enumerate(lines):
+        if blocks and i > 0 and _joins_next(text, lines[i - 1], line):
+            blocks[-1] = Span(blocks[-1].start, line.end)
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _is_abbreviation(text: str, dot_at: int) -> bool:
+    i = dot_at
+    while i > 0 and (text[i - 1].isalpha() or text[i - 1] == "."):
+        i -= 1
+    token = text[i:dot_at].lower()
+    return token in _ABBREV or (len(token) == 1 and text[i].isupper())
+
+
+def split_sentences(text: str) -> list[Span]:
+    sentences: list[Span] = []
+    for block in _blocks(text):
+        start = block.start
+        for m in _END.finditer(text, block.start, block.end):
+            if m.end() >= block.end:
+                break
+            if m.group().startswith(".") and len(m.group()) == 1 and _is_abbreviation(text, m.start()):
+                continue
+            nxt = block.end
+            for j in range(m.end(), block.end):
+                if not text[j].isspace():
+                    nxt = j
+                    break
+            ch = text[nxt] if nxt < block.end else ""
+            if ch and (ch.isupper() or ch.isdigit() or ch in "\"'“‘(["):
+                sentences.append(Span(start, m.end()))
+                start = nxt
+        if start < block.end:
+            sentences.append(Span(start, block.end))
+    return sentences
+
+
+@dataclass
+class Doc:
+    """A text to audit, segmented once and shared by every rule."""
+
+    text: str
+    kind: str = "email"
+    field: str = "body"
+    _starts: list[int] = dc_field(default_factory=list, repr=False)
+
+    @cached_property
+    def sentences(self) -> list[Span]:
+        spans = split_sentences(self.text)
+        self._starts = [s.start for s in spans]
+        return spans
+
+    @cached_property
+    def words(self) -> list[Word]:
+        return words_in(self.text)
+
+    @cached_property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def word_count(self) -> int:
+        return len(self.words)
+
+    def sentence_text(self, span: Span) -> str:
+        return self.text[span.start : span.end]
+
+    def sentence_at(self, offset: int) -> Span | None:
+        sents = self.sentences
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and sents[i].start <= offset < max(sents[i].end, sents[i].start + 1):
+            return sents[i]
+        return None
+
+    def sentence_index(self, offset: int) -> int:
+        self.sentences  # noqa: B018 - fills _starts
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+
+    def words_of(self, span: Span) -> list[Word]:
+        ws = self.words
+        lo = bisect.bisect_left([w.start for w in ws], span.start) if len(ws) < 64 else _bisect_words(ws, span.start)
+        out = []
+        for w in ws[lo:]:
+            if w.start >= span.end:
+                break
+            out.append(w)
+        return out
+
+
+def _bisect_words(ws: list[Word], offset: int) -> int:
+    lo, hi = 0, len(ws)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ws[mid].start < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

@@ -1,0 +1,36 @@
+"""Every rule's declared examples: each `fire` example fires it, each `pass` example does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor import audit
+from auditor.config import Config
+from classifiers.rules import load_rules
+
+RULES = load_rules()
+
+
+def _fired(rule, text: str) -> bool:
+    kind = rule.example_kind or ("email" if "email" in rule.kinds else rule.kinds[0])
+    report = audit(text, kind=kind, config=Config(select=[rule.code]))
+    return any(f.rule == rule.code for f in report.findings)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_fires_on_each_fire_example(rule):
+    missed = [ex for ex in rule.fire if not _fired(rule, ex)]
+    assert not missed, f"{rule.code} did not fire on {missed}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_stays_silent_on_each_pass_example(rule):
+    false_alarms = [ex for ex in rule.pass_ if _fired(rule, ex)]
+    assert not false_alarms, f"{rule.code} fired on {false_alarms}"
+
+
+def test_rule_codes_are_unique_and_every_rule_is_documented():
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    for r in RULES:
+        assert r.message and r.rationale and r.fix.title, r.code
