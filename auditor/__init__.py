@@ -6,4 +6,13 @@ from auditor.ingest import InputError
 from auditor.report import Report
 from classifiers.findings import Edit, Finding, Suggestion
 
-__all__ = ["Config", "Edit", "Finding", "InputError", "Report", "Suggestion", "audit", "load_config"]
+__all__ = [
+    "Config",
+    "Edit",
+    "Finding",
+    "InputError",
+    "Report",
+    "Suggestion",
+    "audit",
+    "load_config",
+]

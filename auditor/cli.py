@@ -39,11 +39,15 @@ def _check(args: argparse.Namespace) -> int:
             if not path.is_file():
                 raise UsageError(f"{name}: no such file")
             if path.stat().st_size > config.max_chars * 4:
-                raise UsageError(f"{name}: file is larger than the {config.max_chars:,}-character limit")
+                raise UsageError(
+                    f"{name}: file is larger than the {config.max_chars:,}-character limit"
+                )
             draft = read_path(path)
         kind = args.kind or draft.kind or "email"
         subject = args.subject if args.subject is not None else draft.subject
-        report = audit(draft.text, kind, subject=subject, html=draft.html, config=config, corpus=corpus)
+        report = audit(
+            draft.text, kind, subject=subject, html=draft.html, config=config, corpus=corpus
+        )
         reports.append((name, report))
     if args.format == "json":
         print(to_json(reports))
@@ -86,7 +90,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditor", description="Catch trust withdrawals before you send.")
+    parser = argparse.ArgumentParser(
+        prog="auditor", description="Catch trust withdrawals before you send."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="audit files (or - for stdin)")

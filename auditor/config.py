@@ -84,7 +84,9 @@ class Config:
                 raise ConfigError(f"{source or 'config'}: thresholds.{kind} is not a known kind")
             for name, v in values.items():
                 if name not in DEFAULT_THRESHOLDS[kind] or not isinstance(v, int | float):
-                    raise ConfigError(f"{source or 'config'}: thresholds.{kind}.{name} is not valid")
+                    raise ConfigError(
+                        f"{source or 'config'}: thresholds.{kind}.{name} is not valid"
+                    )
                 cfg.thresholds[kind][name] = float(v)
         return cfg
 

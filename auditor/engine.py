@@ -21,7 +21,9 @@ _REPLY = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.I)
 
 # Optional hooks other parts register (learned models, the sameness index), so that the
 # engine never imports them eagerly: each returns extra findings and/or learned scores.
-Enricher = Callable[[Doc, Doc | None, Context, dict[str, Any]], tuple[list[Finding], dict[str, float]]]
+Enricher = Callable[
+    [Doc, Doc | None, Context, dict[str, Any]], tuple[list[Finding], dict[str, float]]
+]
 ENRICHERS: list[Enricher] = []
 MODEL_VERSIONS: dict[str, str] = {}
 
@@ -74,7 +76,9 @@ def audit(
 
     learned: dict[str, float] = {}
     for enrich in ENRICHERS:
-        extra_findings, extra_scores = enrich(body, subject_doc, ctx, {"corpus": corpus, "config": config})
+        extra_findings, extra_scores = enrich(
+            body, subject_doc, ctx, {"corpus": corpus, "config": config}
+        )
         findings.extend(f for f in extra_findings if config.enabled(f.rule))
         learned.update(extra_scores)
 
@@ -101,14 +105,18 @@ def audit(
     )
 
 
-def _verdict(trust: float, findings: list[Finding], kind: str, config: Config) -> tuple[str, list[str]]:
+def _verdict(
+    trust: float, findings: list[Finding], kind: str, config: Config
+) -> tuple[str, list[str]]:
     withdrawals = [f for f in findings if f.polarity == "withdrawal"]
     errors = sorted({f.rule for f in withdrawals if f.severity == "error"})
     warnings = sorted({f.rule for f in withdrawals if f.severity == "warning"})
     rewrite_below = config.threshold(kind, "rewrite_below")
     review_below = config.threshold(kind, "review_below")
     if trust < rewrite_below or errors:
-        reasons = [f"trust {trust:.0f} is below {rewrite_below:.0f}"] if trust < rewrite_below else []
+        reasons = (
+            [f"trust {trust:.0f} is below {rewrite_below:.0f}"] if trust < rewrite_below else []
+        )
         reasons += [f"{code} is an error" for code in errors]
         return "rewrite", reasons
     if trust < review_below or warnings:

@@ -47,7 +47,9 @@ def validate_text(text: object, max_chars: int) -> str:
     if not isinstance(text, str):
         raise InputError("invalid_type", f"text must be a string, not {type(text).__name__}")
     if len(text) > max_chars:
-        raise InputError("text_too_large", f"text has {len(text):,} characters; the limit is {max_chars:,}")
+        raise InputError(
+            "text_too_large", f"text has {len(text):,} characters; the limit is {max_chars:,}"
+        )
     if not text.strip():
         raise InputError("empty_text", "text is empty or only whitespace")
     sample = text[:8192]
@@ -58,7 +60,19 @@ def validate_text(text: object, max_chars: int) -> str:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-_HIDDEN = ("script", "style", "noscript", "template", "head", "svg", "canvas", "iframe", "object", "meta", "link")
+_HIDDEN = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "meta",
+    "link",
+)
 _BLOCK = frozenset(
     """address article aside blockquote br dd details div dl dt fieldset figcaption figure footer
     form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul""".split()
@@ -121,7 +135,8 @@ def markdown_to_text(md: str) -> str:
 # --- e-mail ---------------------------------------------------------------------------------
 
 _QUOTE_HEADER = re.compile(
-    r"^(?:On .{4,200}wrote:\s*$|-{2,}\s*Original Message\s*-{2,}|From: .+\n(?:Sent|Date): )", re.M | re.I
+    r"^(?:On .{4,200}wrote:\s*$|-{2,}\s*Original Message\s*-{2,}|From: .+\n(?:Sent|Date): )",
+    re.M | re.I,
 )
 _SIGNATURE = re.compile(r"^(?:-- ?$|Sent from my \w+|Get Outlook for \w+)", re.M)
 
@@ -151,7 +166,13 @@ def parse_eml(data: bytes) -> Draft:
     return Draft(strip_quoted_and_signature(content), "email", subject)
 
 
-_KIND_BY_SUFFIX = {".eml": "email", ".html": "page", ".htm": "page", ".md": "blog", ".markdown": "blog"}
+_KIND_BY_SUFFIX = {
+    ".eml": "email",
+    ".html": "page",
+    ".htm": "page",
+    ".md": "blog",
+    ".markdown": "blog",
+}
 
 
 def read_path(path: Path) -> Draft:

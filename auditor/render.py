@@ -57,13 +57,18 @@ def to_text(report: Report, name: str = "<stdin>", color: bool = False) -> str:
             lines.append(f"    {fix}")
     deposits = [f for f in report.findings if f.polarity == "deposit"]
     if deposits:
-        lines.append(f"{name}: trust deposits: " + ", ".join(
-            f"{f.rule} {f.name} ({_where(report, f)})" for f in deposits[:8]) + (" …" if len(deposits) > 8 else ""))
+        lines.append(
+            f"{name}: trust deposits: "
+            + ", ".join(f"{f.rule} {f.name} ({_where(report, f)})" for f in deposits[:8])
+            + (" …" if len(deposits) > 8 else "")
+        )
     lines.append(f"{name}: scores ({report.kind}, {report.word_count} words):")
     for key, value in report.scores.items():
         codes = [d.rule for d in report.drivers.get(key, [])][:6]
         direction = "higher is better" if key in ("trust", "value_add") else "higher is worse"
-        lines.append(f"    {key:<17}{value:5.1f}  ({direction})  {'driven by ' + ', '.join(codes) if codes else 'no findings'}")
+        lines.append(
+            f"    {key:<17}{value:5.1f}  ({direction})  {'driven by ' + ', '.join(codes) if codes else 'no findings'}"
+        )
     te = report.trust_equation
     lines.append(
         f"    T = (C {te['credibility']} + R {te['reliability']} + I {te['intimacy']}) / S {te['self_orientation']} = {te['T']}"
@@ -80,7 +85,9 @@ def to_text(report: Report, name: str = "<stdin>", color: bool = False) -> str:
 def to_json(reports: list[tuple[str, Report]]) -> str:
     if len(reports) == 1:
         return json.dumps(reports[0][1].to_dict(), ensure_ascii=False, indent=2)
-    return json.dumps([{"file": n, **r.to_dict()} for n, r in reports], ensure_ascii=False, indent=2)
+    return json.dumps(
+        [{"file": n, **r.to_dict()} for n, r in reports], ensure_ascii=False, indent=2
+    )
 
 
 def to_sarif(reports: list[tuple[str, Report]]) -> str:
@@ -98,39 +105,74 @@ def to_sarif(reports: list[tuple[str, Report]]) -> str:
             if f.start is not None and f.field == "body":
                 sl, sc = line_col(report.text, f.start)
                 el, ec = line_col(report.text, f.end)
-                result["locations"] = [{"physicalLocation": {
-                    "artifactLocation": {"uri": name},
-                    "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec,
-                               "charOffset": f.start, "charLength": f.end - f.start},
-                }}]
+                result["locations"] = [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": name},
+                            "region": {
+                                "startLine": sl,
+                                "startColumn": sc,
+                                "endLine": el,
+                                "endColumn": ec,
+                                "charOffset": f.start,
+                                "charLength": f.end - f.start,
+                            },
+                        }
+                    }
+                ]
             else:
                 result["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": name}}}]
             if f.suggestion and f.suggestion.edits and f.field == "body":
-                result["fixes"] = [{"description": {"text": f.suggestion.title}, "artifactChanges": [{
-                    "artifactLocation": {"uri": name},
-                    "replacements": [{"deletedRegion": {"charOffset": e.start, "charLength": e.end - e.start},
-                                      "insertedContent": {"text": e.replacement}} for e in f.suggestion.edits],
-                }]}]
+                result["fixes"] = [
+                    {
+                        "description": {"text": f.suggestion.title},
+                        "artifactChanges": [
+                            {
+                                "artifactLocation": {"uri": name},
+                                "replacements": [
+                                    {
+                                        "deletedRegion": {
+                                            "charOffset": e.start,
+                                            "charLength": e.end - e.start,
+                                        },
+                                        "insertedContent": {"text": e.replacement},
+                                    }
+                                    for e in f.suggestion.edits
+                                ],
+                            }
+                        ],
+                    }
+                ]
             results.append(result)
     driver_rules = []
     for code in used:
         rule = rules.get(code)
-        driver_rules.append({
-            "id": code,
-            "name": rule.name if rule else code,
-            "shortDescription": {"text": rule.message if rule else code},
-            "fullDescription": {"text": rule.rationale if rule else code},
-            "defaultConfiguration": {"level": _LEVEL[rule.severity] if rule else "warning"},
-        })
+        driver_rules.append(
+            {
+                "id": code,
+                "name": rule.name if rule else code,
+                "shortDescription": {"text": rule.message if rule else code},
+                "fullDescription": {"text": rule.rationale if rule else code},
+                "defaultConfiguration": {"level": _LEVEL[rule.severity] if rule else "warning"},
+            }
+        )
     from auditor.engine import ENGINE_VERSION
 
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "trust-auditor", "version": ENGINE_VERSION, "rules": driver_rules}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "trust-auditor",
+                        "version": ENGINE_VERSION,
+                        "rules": driver_rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, ensure_ascii=False, indent=2)

@@ -105,14 +105,23 @@ def figures(doc: Doc) -> dict[str, float | int]:
     n_words = len(words)
     n_sent = max(1, len(doc.sentences))
     if n_words == 0:
-        return {"words": 0, "sentences": len(doc.sentences), "flesch_reading_ease": 0.0,
-                "flesch_kincaid_grade": 0.0, "avg_sentence_words": 0.0, "syllables_per_word": 0.0,
-                "difficult_word_share": 0.0, "longest_sentence_words": 0}
+        return {
+            "words": 0,
+            "sentences": len(doc.sentences),
+            "flesch_reading_ease": 0.0,
+            "flesch_kincaid_grade": 0.0,
+            "avg_sentence_words": 0.0,
+            "syllables_per_word": 0.0,
+            "difficult_word_share": 0.0,
+            "longest_sentence_words": 0,
+        }
     syll = sum(count_syllables(w) for w in words)
     wps = n_words / n_sent
     spw = syll / n_words
     easy = easy_words()
-    difficult = sum(1 for w in words if count_syllables(w) >= 2 and w.lower() not in easy) if easy else 0
+    difficult = (
+        sum(1 for w in words if count_syllables(w) >= 2 and w.lower() not in easy) if easy else 0
+    )
     longest = max((len(doc.words_of(s)) for s in doc.sentences), default=0)
     return {
         "words": n_words,

@@ -9,6 +9,7 @@ tested automatically.
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +52,15 @@ class Context:
 
 Detector = Callable[[Doc, "Rule", Context], Iterable[Hit]]
 DETECTORS: dict[str, Detector] = {}
+# One module per rating holds that rating's detectors (DESIGN.md: classifiers/ layout).
+DETECTOR_MODULES = (
+    "classifiers.self_orientation",
+    "classifiers.value_add",
+    "classifiers.lemming",
+    "classifiers.clickbait",
+    "classifiers.trust",
+    "classifiers.readability",
+)
 
 
 def detector(name: str) -> Callable[[Detector], Detector]:
@@ -216,7 +226,8 @@ def load_rules() -> tuple[Rule, ...]:
                 raise RuleError(f"{rule.code} declared twice ({seen[rule.code]}, {entry.name})")
             seen[rule.code] = entry.name
             rules.append(rule)
-    import classifiers.detectors  # noqa: F401 - registers detectors
+    for module in DETECTOR_MODULES:
+        importlib.import_module(module)  # each registers its detectors
 
     missing = [r.code for r in rules if r.detector and r.detector not in DETECTORS]
     if missing:
@@ -237,7 +248,11 @@ def _in_scope(doc: Doc, rule: Rule, start: int | None) -> bool:
         if headline_doc:
             return True
         # The opening line of a post or page plays the headline's part.
-        return doc.kind in ("social", "blog", "page") and start is not None and doc.sentence_index(start) == 0
+        return (
+            doc.kind in ("social", "blog", "page")
+            and start is not None
+            and doc.sentence_index(start) == 0
+        )
     if headline_doc and rule.scope != "any":
         return False
     if start is None or rule.scope in ("any", "body"):
@@ -252,7 +267,10 @@ def _in_scope(doc: Doc, rule: Rule, start: int | None) -> bool:
     return True
 
 
-_GREETING = re.compile(r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!:]?$", re.I)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!:]?$",
+    re.I,
+)
 
 
 def _first_content_sentence(doc: Doc) -> int:

@@ -113,7 +113,9 @@ def score(
     so = scores["self_orientation"]
     parts["self_orientation"] = _clamp(2.0 + 8.0 * so / 100.0, 1.0, 10.0)
     trust_drivers["self_orientation"] = drivers["self_orientation"]
-    t = (parts["credibility"] + parts["reliability"] + parts["intimacy"]) / parts["self_orientation"]
+    t = (parts["credibility"] + parts["reliability"] + parts["intimacy"]) / parts[
+        "self_orientation"
+    ]
     scores["trust"] = 100.0 * math.log(t / T_MIN) / math.log(T_MAX / T_MIN)
     drivers["trust"] = sorted(
         (d for ds in trust_drivers.values() for d in ds), key=lambda d: -abs(d.contribution)

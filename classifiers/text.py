@@ -35,7 +35,10 @@ class Word:
 
 def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     pattern_end = len(text) if end is None else end
-    return [Word(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text, start, pattern_end)]
+    return [
+        Word(m.start(), m.end(), m.group().lower())
+        for m in _WORD.finditer(text, start, pattern_end)
+    ]
 
 
 def _line_spans(text: str) -> list[Span]:
@@ -56,9 +59,7 @@ def _joins_next(text: str, line: Span, nxt: Span) -> bool:
     body = text[line.start : line.end]
     if body[-1] in ".!?:;…," or len(body) < 40:
         return False
-    if _LIST_ITEM.match(text, nxt.start) or _LIST_ITEM.match(body):
-        return False
-    return True
+    return not (_LIST_ITEM.match(text, nxt.start) or _LIST_ITEM.match(body))
 
 
 def _blocks(text: str) -> list[Span]:
@@ -87,7 +88,11 @@ def split_sentences(text: str) -> list[Span]:
         for m in _END.finditer(text, block.start, block.end):
             if m.end() >= block.end:
                 break
-            if m.group().startswith(".") and len(m.group()) == 1 and _is_abbreviation(text, m.start()):
+            if (
+                m.group().startswith(".")
+                and len(m.group()) == 1
+                and _is_abbreviation(text, m.start())
+            ):
                 continue
             nxt = block.end
             for j in range(m.end(), block.end):
@@ -146,7 +151,11 @@ class Doc:
 
     def words_of(self, span: Span) -> list[Word]:
         ws = self.words
-        lo = bisect.bisect_left([w.start for w in ws], span.start) if len(ws) < 64 else _bisect_words(ws, span.start)
+        lo = (
+            bisect.bisect_left([w.start for w in ws], span.start)
+            if len(ws) < 64
+            else _bisect_words(ws, span.start)
+        )
         out = []
         for w in ws[lo:]:
             if w.start >= span.end:

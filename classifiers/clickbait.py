@@ -1,4 +1,4 @@
-"""Structural detectors: rules that need more than a word list (sentence subjects, ratios, layout).
+"""Clickbait and zero-insight aggregation: detectors for the CB rules in `rules/clickbait.toml`.
 
 Each detector is named by a rule in `classifiers/rules/*.toml`; the rule holds its text.
 """
@@ -9,8 +9,6 @@ from collections.abc import Iterator
 
 from classifiers.rules import Context, Hit, Rule, detector
 from classifiers.text import Doc
-
-__all__ = ["detector"]
 
 
 @detector("all_caps_words")

@@ -1,0 +1,3 @@
+"""Lemming (me-too) sameness: detectors for the LM rules in `rules/lemming.toml`."""
+
+from __future__ import annotations
