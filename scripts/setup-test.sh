@@ -24,3 +24,11 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
 fi
+
+# Browsers for the extension and web-page tests: Debian's builds (never `playwright install`).
+apt_install chromium firefox-esr
+
+# npm modules for the extension's unit and end-to-end tests.
+if [ -f extension/package.json ]; then
+  (cd extension && npm ci --no-audit --no-fund --loglevel=error)
+fi
