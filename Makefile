@@ -31,6 +31,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/engine.py
 
 clean:

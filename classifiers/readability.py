@@ -76,13 +76,22 @@ def _guess_syllables(word: str) -> int:
     return max(1, n)
 
 
+_SEEN: dict[str, int] = {}
+
+
 def count_syllables(word: str) -> int:
     w = word.lower().replace("’", "'")
+    n = _SEEN.get(w)
+    if n is not None:
+        return n
     table = syllable_table()
     n = table.get(w)
     if n is None:
         n = sum(table.get(part) or _guess_syllables(part) for part in re.split(r"[-']", w) if part)
-    return max(1, n)
+    n = max(1, n)
+    if len(_SEEN) < 50_000:  # words repeat across texts; bound the memo for long-lived servers
+        _SEEN[w] = n
+    return n
 
 
 @cache

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
+from typing import NamedTuple
 
 KINDS = ("email", "social", "blog", "page", "headline")
 
@@ -20,14 +21,12 @@ _ABBREV = frozenset(
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪►✓✔]|\d{1,3}[.)]|[a-z][.)])\s+")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     start: int
     end: int
     lower: str
