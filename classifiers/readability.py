@@ -8,14 +8,19 @@ Agreement with textstat is pinned by a test.
 
 from __future__ import annotations
 
+import bisect
 import marshal
 import os
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.text import Doc
+from classifiers.text import _blocks as blocks
+from classifiers.trust import may_contain
 
 _TABLE_VERSION = "2"
 _VOWELS = re.compile(r"[aeiouy]+")
@@ -110,6 +115,14 @@ def easy_words() -> frozenset[str]:
 
 
 def figures(doc: Doc) -> dict[str, float | int]:
+    """The readability figures, computed once per Doc (the engine and the RD rules both ask)."""
+    cached = doc.__dict__.get("_readability_figures")
+    if cached is None:
+        cached = doc.__dict__["_readability_figures"] = _compute_figures(doc)
+    return dict(cached)
+
+
+def _compute_figures(doc: Doc) -> dict[str, float | int]:
     words = [doc.text[w.start : w.end] for w in doc.words if not w.lower.isdigit()]
     n_words = len(words)
     n_sent = max(1, len(doc.sentences))
@@ -142,3 +155,144 @@ def figures(doc: Doc) -> dict[str, float | int]:
         "difficult_word_share": round(difficult / n_words, 3),
         "longest_sentence_words": longest,
     }
+
+
+# --- detectors for the RD rules (classifiers/rules/readability.toml) and the team's vocabulary
+# (classifiers/rules/team.toml). They explain the figures above; they feed no score directly.
+
+
+def _word_starts(doc: Doc) -> list[int]:
+    return [w.start for w in doc.words]
+
+
+def _doc_level_applies(doc: Doc) -> bool:
+    """Document-level figures describe the body; a subject line has its own, shorter budget."""
+    return doc.field == "body"
+
+
+@detector("long_sentence")
+def long_sentence(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    limit = int(rule.params.get("max_words", 35))
+    for s in doc.sentences:
+        n = len(doc.words_of(s))
+        if n > limit:
+            yield Hit(s.start, s.end, {"words": n, "max": limit})
+
+
+@detector("too_long_for_kind")
+def too_long_for_kind(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    n = doc.word_count
+    if _doc_level_applies(doc) and n > ctx.max_words > 0:
+        yield Hit(
+            None,
+            None,
+            {"words": n, "max": ctx.max_words, "over": n - ctx.max_words, "kind": ctx.kind},
+        )
+
+
+@detector("low_reading_ease")
+def low_reading_ease(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    if not _doc_level_applies(doc) or doc.word_count < int(rule.params.get("min_words", 30)):
+        return
+    floor = float(rule.params.get("min_score", 30))
+    score = figures(doc)["flesch_reading_ease"]
+    if score < floor:
+        yield Hit(None, None, {"score": f"{score:.0f}", "min": f"{floor:.0f}"})
+
+
+@detector("wall_of_text")
+def wall_of_text(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Paragraphs over the limit, each anchored to its own span.
+
+    A paragraph is the segmenter's block: hard-wrapped lines are joined, while a line ending a
+    sentence, a list item or a blank line starts a new one — what a phone shows as a break.
+    """
+    limit = int(rule.params.get("max_words", 120))
+    if doc.word_count <= limit:
+        return
+    starts = _word_starts(doc)
+    for block in blocks(doc.text):
+        n = bisect.bisect_left(starts, block.end) - bisect.bisect_left(starts, block.start)
+        if n > limit:
+            yield Hit(block.start, block.end, {"words": n, "max": limit})
+
+
+def _is_jargon(word: str, easy: frozenset[str]) -> bool:
+    return len(word) > 6 and word.lower() not in easy and count_syllables(word) >= 3
+
+
+@detector("jargon_density")
+def jargon_density(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Share of long (3+ syllable) words outside Dale-Chall's familiar list; names excluded."""
+    if not _doc_level_applies(doc) or doc.word_count < int(rule.params.get("min_words", 25)):
+        return
+    easy = easy_words()
+    if not easy:
+        return  # without the familiar-word list every long word would count
+    first_words = {ws[0].start for s in doc.sentences if (ws := doc.words_of(s))}
+    counted = 0
+    jargon: list[str] = []
+    text = doc.text
+    for w in doc.words:
+        if w.end - w.start <= 6:
+            counted += not w.lower.isdigit()
+            continue
+        token = text[w.start : w.end]
+        if token.isdigit():
+            continue
+        counted += 1
+        # Capitalised mid-sentence words are names; ALL-CAPS words are acronyms.
+        if token.isupper() or (token[0].isupper() and w.start not in first_words):
+            continue
+        if _is_jargon(token, easy):
+            jargon.append(w.lower)
+    share = len(jargon) / max(1, counted)
+    if share > float(rule.params.get("max_share", 0.18)):
+        top = list(dict.fromkeys(sorted(jargon, key=lambda x: (-jargon.count(x), x))))[:3]
+        examples = ", ".join(f"“{t}”" for t in top)
+        yield Hit(None, None, {"share": f"{100 * share:.0f}", "examples": examples})
+
+
+def _norm(phrase: str) -> str:
+    return re.sub(r"\s+", " ", phrase.strip().lower().replace("'", "’"))
+
+
+@cache
+def _vocabulary_regex(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One compiled alternation per team vocabulary, and the normalised phrase -> value map."""
+    mapping = {_norm(k): v for k, v in items if k.strip()}
+    return re.compile(phrase_regex(mapping), re.IGNORECASE), mapping
+
+
+@detector("banned_phrase")
+def banned_phrase(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    if not ctx.banned:
+        return
+    if not may_contain(doc, tuple(ctx.banned)):
+        return
+    rx, advice = _vocabulary_regex(tuple(sorted(ctx.banned.items())))
+    if not advice:
+        return
+    for m in rx.finditer(doc.text):
+        tip = advice.get(_norm(m.group()), "") or "Your team asked writers not to use it."
+        yield Hit(m.start(), m.end(), {"match": m.group(), "advice": tip})
+
+
+@detector("preferred_term")
+def preferred_term(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    if not ctx.preferred:
+        return
+    if not may_contain(doc, tuple(ctx.preferred)):
+        return
+    rx, preferred = _vocabulary_regex(tuple(sorted(ctx.preferred.items())))
+    if not preferred:
+        return
+    # Where the preferred wording is already used (term "app" -> "mobile app"), leave it alone.
+    wanted = tuple(sorted({(v, v) for v in preferred.values() if v.strip()}))
+    good = [m.span() for m in _vocabulary_regex(wanted)[0].finditer(doc.text)] if wanted else []
+    for m in rx.finditer(doc.text):
+        if any(s <= m.start() and m.end() <= e for s, e in good):
+            continue
+        want = preferred.get(_norm(m.group()))
+        if want and _norm(want) != _norm(m.group()):
+            yield Hit(m.start(), m.end(), {"match": m.group(), "preferred": want}, replacement=want)

@@ -13,7 +13,13 @@ RULES = load_rules()
 
 def _fired(rule, text: str) -> bool:
     kind = rule.example_kind or ("email" if "email" in rule.kinds else rule.kinds[0])
-    report = audit(text, kind=kind, config=Config(select=[rule.code]))
+    # Team-vocabulary rules (TA) fire only on configured words: their params name the example vocabulary.
+    config = Config(
+        select=[rule.code],
+        banned_phrases=dict(rule.params.get("example_banned", {})),
+        preferred_terms=dict(rule.params.get("example_preferred", {})),
+    )
+    report = audit(text, kind=kind, config=config)
     return any(f.rule == rule.code for f in report.findings)
 
 
