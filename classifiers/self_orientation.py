@@ -1,3 +1,495 @@
-"""Self-orientation (S): detectors for the SO rules in `rules/self_orientation.toml`."""
+"""Self-orientation (S): detectors for the SO rules in `rules/self_orientation.toml`.
+
+Self-orientation is framing, not pronoun counting: the question is who each sentence is
+*about*. "You mentioned we missed the deadline" has a "we" in it and is about the reader.
+So the frame of a sentence is read from its grammatical subject, after stripping discourse
+markers ("So,", "Honestly,") and lead-in clauses ("If you're busy, we can…" is conditioned
+on the reader, so it counts as reader-oriented).
+
+This module also holds the quote- and negation-aware phrase matcher (`guarded`) that the
+word-list rules of both self-orientation and value-add use: plain word lists firing inside
+quoted speech or after "not" is the false-alarm pattern users hate in alex and proselint.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from classifiers.findings import Finding
+from classifiers.rules import Context, Hit, Rule, detector, phrase_regex, rules_by_code, run_rule
+from classifiers.text import Doc, Span, Word
+
+T = TypeVar("T")
+
+SELF_WORDS = frozenset(
+    "i i'm im i've i'd i'll we we're we've we'd we'll my our ours me us myself ourselves".split()
+)
+READER_WORDS = frozenset("you you're you've you'd you'll your yours yourself yourselves".split())
+# Words that start a sentence without being its subject.
+_MARKERS = frozenset(
+    """so and but also well now honestly frankly actually plus however then anyway okay ok yes
+    oh again just still meanwhile first second third finally lastly besides otherwise overall
+    basically really personally quick quickly ps p s anyhow""".split()
+)
+# Lead-ins whose clause runs to the first comma: "If you're busy, …", "On Tuesday, …".
+_LEAD_INS = frozenset(
+    """if when whenever since because as although though while after before unless once
+    whether given until in on at for with during over last this next from by following like
+    after thanks thank to based having seeing hi hello hey dear""".split()
+)
+_AUX = frozenset(
+    """do does did can could would will are is was were have has had should shall may might
+    am don't doesn't didn't can't couldn't won't wouldn't aren't isn't""".split()
+)
+_WH = frozenset("what how why when where which who whose".split())
+# "Our call ran long" is about a shared event, not about the seller.
+_SHARED_NOUNS = frozenset("call meeting conversation chat discussion talk session workshop".split())
+# "I noticed your team…", "I'd love to hear how you…": a self subject looking at the reader.
+_ATTENDING = frozenset(
+    """noticed saw read heard learned spotted watched enjoyed loved liked love curious
+    wondering wonder listened""".split()
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!:.]?$",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"^(?:best|thanks|thank you|many thanks|cheers|regards|kind regards|best regards|"
+    r"warm regards|warmly|sincerely|all the best|talk soon|speak soon|yours)\b[^.!?,]{0,20},?$",
+    re.I,
+)
+_PLEASANTRY = re.compile(
+    r"^(?:i\s+)?hope\b|^happy\s+\w+day\b|^i trust (?:this|you)\b|^how are you\b|^good (?:morning|afternoon)\b",
+    re.I,
+)
+# Names the writer uses for their own company: "I'm the AE at Acme Cloud", "here at Acme".
+# Found from the preposition (fast to scan for), then confirmed by what comes before it.
+_NAME_AFTER = re.compile(r"(?:at|with|from|for|At)\s+([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})")
+_NAME_CONTEXT = re.compile(
+    r"(?:\b(?:I|we)(?:'m|’m| am| are|'re|’re)\s+(?:the|a|an)\s+[^.!?\n]{0,60}"
+    r"|\b(?:here|we|work|working|calling|writing|reaching out|on behalf))\s*$",
+    re.I,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|nor|hardly|\w+n['’]t)\b(?:\s+[\w'’-]+){0,2}\s*$", re.I
+)
+
+
+def doc_cache(doc: Doc, key: str, compute: Callable[[], T]) -> T:
+    """Per-document memo, so several rules can share one pass over the sentences."""
+    store = doc.__dict__.setdefault("_trust_cache", {})
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def in_quotes(text: str, start: int, pos: int) -> bool:
+    """Is `pos` inside quoted speech that opened in the same sentence?"""
+    seg = text[start:pos]
+    if seg.count("“") > seg.count("”"):
+        return True
+    return seg.count('"') % 2 == 1
+
+
+def negated(text: str, sentence_start: int, pos: int) -> bool:
+    return bool(_NEGATION.search(text, max(sentence_start, pos - 40), pos))
+
+
+def is_question(doc: Doc, span: Span) -> bool:
+    return doc.text[span.start : span.end].rstrip().rstrip("\"'”’)").endswith("?")
+
+
+# --- sentence frames --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Who one sentence is about: `self`, `reader` or `other`; the subject's span."""
+
+    span: Span
+    about: str
+    subject_start: int
+    subject_end: int
+    mentions_reader: bool
+
+
+def self_names(doc: Doc) -> frozenset[str]:
+    def compute() -> frozenset[str]:
+        names = set()
+        text = doc.text
+        for m in _NAME_AFTER.finditer(text):
+            s = m.start()
+            if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "'’"):
+                continue
+            if text.startswith("At", s):
+                j = s - 1
+                while j >= 0 and text[j].isspace():
+                    j -= 1
+                if j >= 0 and text[j] not in ".!?":
+                    continue
+            elif not _NAME_CONTEXT.search(text, max(0, s - 120), s):
+                continue
+            first = m.group(1).split()[0].lower().removesuffix("'s").removesuffix("’s")
+            if first not in SELF_WORDS and first not in READER_WORDS and len(first) > 1:
+                names.add(first)
+        return frozenset(names)
+
+    return doc_cache(doc, "self_names", compute)
+
+
+def _base(w: Word) -> str:
+    return w.lower.replace("’", "'").removesuffix("'s")
+
+
+def _content_sentence(doc: Doc, span: Span, words: list[Word]) -> bool:
+    if len(words) < 3:
+        return False
+    text = doc.text[span.start : span.end].strip()
+    return not (_GREETING.match(text) or _SIGN_OFF.match(text))
+
+
+def _main_clause(doc: Doc, span: Span, words: list[Word]) -> tuple[int, bool]:
+    """Index of the main clause's first word, and whether a lead-in clause names the reader."""
+    i, n = 0, len(words)
+    while i < n - 1 and words[i].lower in _MARKERS:
+        i += 1
+    if i < n and words[i].lower in _LEAD_INS:
+        comma = doc.text.find(",", words[i].end, span.end)
+        if comma != -1:
+            j = i
+            while j < n and words[j].start < comma:
+                j += 1
+            if j < n and j - i <= 30:
+                lead_reader = any(w.lower in READER_WORDS for w in words[i:j])
+                while j < n - 1 and words[j].lower in _MARKERS:
+                    j += 1
+                return j, lead_reader
+    return i, False
+
+
+def _frame(doc: Doc, span: Span, words: list[Word], names: frozenset[str]) -> Frame:
+    mentions_reader = any(w.lower in READER_WORDS for w in words)
+    i, lead_reader = _main_clause(doc, span, words)
+    n = len(words)
+    if i < n and words[i].lower in _WH:
+        i += 1
+    if i < n - 1 and words[i].lower in _AUX:
+        i += 1  # question inversion: "Do you…", "How are you…", "Can we…"
+    if i >= n:
+        return Frame(span, "other", span.start, span.start, mentions_reader)
+    w = words[i]
+    word = _base(w)
+    about, end = "other", w.end
+    if word == "let's" or (word == "let" and i + 2 < n and words[i + 2].lower == "know"):
+        about = "other"
+    elif word == "let" and i + 1 < n and words[i + 1].lower == "me":
+        about, end = "self", words[i + 1].end
+    elif word in ("my", "our") and i + 1 < n and words[i + 1].lower in _SHARED_NOUNS:
+        about = "other"
+    elif word in SELF_WORDS or word in names:
+        about = "self"
+        if word in ("my", "our") and i + 1 < n:
+            end = words[i + 1].end
+        rest = words[i + 1 : i + 5]
+        if any(x.lower in _ATTENDING for x in rest) and any(
+            x.lower in READER_WORDS for x in words[i + 1 :]
+        ):
+            about = "reader"
+        elif lead_reader:
+            about = "reader"
+    elif word in READER_WORDS:
+        about = "reader"
+    return Frame(span, about, w.start, end, mentions_reader)
+
+
+def sentence_words(doc: Doc) -> list[tuple[Span, list[Word]]]:
+    """Each sentence with its words, in one linear pass (no per-sentence bisecting)."""
+
+    def compute() -> list[tuple[Span, list[Word]]]:
+        ws, n, k, out = doc.words, len(doc.words), 0, []
+        for span in doc.sentences:
+            while k < n and ws[k].start < span.start:
+                k += 1
+            j = k
+            while j < n and ws[j].start < span.end:
+                j += 1
+            out.append((span, ws[k:j]))
+            k = j
+        return out
+
+    return doc_cache(doc, "sentence_words", compute)
+
+
+def frames(doc: Doc) -> list[Frame]:
+    """The frame of every content sentence (greetings, sign-offs and fragments skipped)."""
+
+    def compute() -> list[Frame]:
+        names = self_names(doc)
+        out = []
+        for span, words in sentence_words(doc):
+            if _content_sentence(doc, span, words):
+                out.append(_frame(doc, span, words, names))
+        return out
+
+    return doc_cache(doc, "frames", compute)
+
+
+def opening_frames(doc: Doc, count: int = 2) -> list[Frame]:
+    """The first content sentences after the greeting and any "I hope…" pleasantry."""
+    out = []
+    for f in frames(doc):
+        if not out and _PLEASANTRY.match(doc.text, f.span.start):
+            continue
+        out.append(f)
+        if len(out) >= count:
+            break
+    return out
+
+
+def frame_counts(doc: Doc) -> dict[str, float]:
+    fs = frames(doc)
+    self_n = sum(f.about == "self" for f in fs)
+    # "We looked at the logs you sent" is the writer acting on the reader's behalf: half weight.
+    self_weight = sum(0.5 if f.mentions_reader else 1.0 for f in fs if f.about == "self")
+    reader_n = sum(f.about == "reader" for f in fs)
+    about_reader = sum(
+        f.about == "reader" or (f.about == "other" and f.mentions_reader) for f in fs
+    )
+    return {
+        "total": len(fs),
+        "self": self_n,
+        "self_weight": self_weight,
+        "reader": reader_n,
+        "about_reader": about_reader,
+    }
+
+
+@detector("self_subject_share")
+def self_subject_share(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Findings on the self subjects, only when they crowd out the reader across the text."""
+    c = frame_counts(doc)
+    p = rule.params
+    if c["total"] < p.get("min_sentences", 3) or c["self"] < p.get("min_self", 3):
+        return
+    share = c["self_weight"] / c["total"]
+    if share < p.get("min_share", 0.4) or c["self"] <= c["reader"]:
+        return
+    values = {
+        "self": c["self"],
+        "total": c["total"],
+        "reader": c["reader"],
+        "share": f"{share:.0%}",
+    }
+    for f in frames(doc):
+        if f.about == "self":
+            yield Hit(f.subject_start, f.subject_end, values)
+
+
+@detector("reader_focus")
+def reader_focus(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    c = frame_counts(doc)
+    p = rule.params
+    if c["total"] < p.get("min_sentences", 3):
+        return
+    share = c["about_reader"] / c["total"]
+    if share >= p.get("min_share", 0.4) and c["about_reader"] >= p.get("ratio", 2.0) * c["self"]:
+        yield Hit(
+            None,
+            None,
+            {"about_reader": c["about_reader"], "self": c["self"], "total": c["total"]},
+        )
+
+
+# --- pattern rules with guards ----------------------------------------------------------------
+
+_REGEX_CACHE: dict[tuple[str, str], re.Pattern[str] | None] = {}
+
+
+def rule_regex(rule: Rule, key: str = "patterns") -> re.Pattern[str] | None:
+    """Compile a rule's word list (`params.phrases`) or regexes (`params.patterns`) once."""
+    cache_key = (rule.code, key)
+    if cache_key not in _REGEX_CACHE:
+        p = rule.params
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        if key == "patterns" and p.get("phrases"):
+            source = phrase_regex(p["phrases"])
+        elif p.get(key):
+            value = p[key]
+            source = "|".join(f"(?:{x})" for x in value) if isinstance(value, list) else value
+        else:
+            source = None
+        _REGEX_CACHE[cache_key] = re.compile(source, flags | re.MULTILINE) if source else None
+    return _REGEX_CACHE[cache_key]
+
+
+_FIRST_WORD = re.compile(r"[a-z0-9]+")
+
+
+def needles(rule: Rule) -> tuple[str, ...]:
+    """Cheap substrings one of which every match contains: `params.needles`, or the first word
+    of each phrase in a word list. Regexes then run only on sentences holding a needle."""
+    if rule.code not in _NEEDLES:
+        p = rule.params
+        found: set[str] = set(p.get("needles", ()))
+        if not found and p.get("phrases"):
+            for phrase in p["phrases"]:
+                m = _FIRST_WORD.search(phrase.lower())
+                if m:
+                    found.add(m.group())
+        _NEEDLES[rule.code] = tuple(sorted(found))
+    return _NEEDLES[rule.code]
+
+
+_NEEDLES: dict[str, tuple[str, ...]] = {}
+
+
+def candidate_spans(doc: Doc, keys: tuple[str, ...]) -> list[Span]:
+    """The sentences that contain one of `keys` (whole text when there are no keys)."""
+    lower, sents = doc.lower, doc.sentences
+    if not keys or len(lower) != len(doc.text):  # lowercasing changed offsets (rare scripts)
+        return [Span(0, len(doc.text))]
+    picked: set[int] = set()
+    for key in keys:
+        i = lower.find(key)
+        while i != -1:
+            picked.add(doc.sentence_index(i))
+            i = lower.find(key, i + 1)
+    return [sents[i] for i in sorted(picked)] if sents else []
+
+
+def _matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    last = -1
+    for span in candidate_spans(doc, needles(rule)):
+        for m in rx.finditer(doc.text, span.start, span.end):
+            if m.start() > last:
+                last = m.start()
+                yield m
+
+
+def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
+    """Matches of the rule's list or patterns, skipping quoted speech and, if asked, negations,
+    questions, and sentences lacking `require` or containing `skip`."""
+    rx = rule_regex(rule)
+    if rx is None:
+        return
+    p = rule.params
+    require, skip = rule_regex(rule, "require"), rule_regex(rule, "skip")
+    for m in _matches(doc, rule, rx):
+        if m.end() == m.start():
+            continue
+        s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
+        end = max(s.end, m.end())
+        if p.get("skip_quoted", True) and in_quotes(doc.text, s.start, m.start()):
+            continue
+        if p.get("skip_negated", False) and negated(doc.text, s.start, m.start()):
+            continue
+        if p.get("skip_questions", False) and is_question(doc, s):
+            continue
+        if require is not None and not require.search(doc.text, s.start, end):
+            continue
+        if skip is not None and skip.search(doc.text, s.start, end):
+            continue
+        yield m, s
+
+
+@detector("guarded")
+def guarded(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
+    """A word list or regex that respects quotes and (optionally) negation and questions."""
+    return doc_cache(
+        doc,
+        f"hits:{rule.code}",
+        lambda: [Hit(m.start(), m.end(), {"match": m.group()}) for m, _ in guarded_hits(doc, rule)],
+    )
+
+
+@detector("self_superlative")
+def self_superlative(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Superlatives the writer claims for themselves; an appositive one ("Acme, the world's
+    leading…") only counts in a sentence about the writer."""
+    names = self_names(doc)
+    about = {f.span.start: f.about for f in frames(doc)}
+    appositive = rule_regex(rule, "appositive")
+    named = rule_regex(rule, "named")
+    for m, _ in guarded_hits(doc, rule):
+        yield Hit(m.start(), m.end(), {"match": m.group()})
+    for rx, needs_self in ((appositive, True), (named, False)):
+        if rx is None:
+            continue
+        for m in _matches(doc, rule, rx):
+            s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
+            if in_quotes(doc.text, s.start, m.start()):
+                continue
+            if needs_self and about.get(s.start) != "self":
+                continue
+            if not needs_self and m.group("name").lower() not in names:
+                continue
+            yield Hit(m.start(), m.end(), {"match": m.group()})
+
+
+@detector("opening")
+def opening(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """The rule's patterns, anchored at the start of one of the opening sentences."""
+    rx = rule_regex(rule)
+    skip = rule_regex(rule, "skip")
+    if rx is None or doc.field != "body":
+        return
+    names = self_names(doc)
+    name_rx = rule_regex(rule, "named")
+    words_by_start = {span.start: words for span, words in sentence_words(doc)}
+    for f in opening_frames(doc, int(rule.params.get("sentences", 2))):
+        words = words_by_start[f.span.start]
+        i, _ = _main_clause(doc, f.span, words)
+        start = words[i].start if i < len(words) else f.span.start
+        if skip is not None and skip.search(doc.text, f.span.start, f.span.end):
+            continue
+        m = rx.match(doc.text, start, f.span.end)
+        if m is None and f.span.start != start:
+            m = rx.match(doc.text, f.span.start, f.span.end)
+        if m is None and name_rx is not None:
+            m = name_rx.match(doc.text, start, f.span.end)
+            if m is not None and m.group("name").lower() not in names:
+                m = None
+        if m is not None and m.end() > m.start():
+            yield Hit(m.start(), m.end(), {"match": m.group().strip()})
+
+
+# --- asks before giving -----------------------------------------------------------------------
+
+
+def value_deposits(doc: Doc, ctx: Context) -> list[Finding]:
+    """Every value deposit in the text (value-add deposits and the acid test), whatever the
+    team's rule selection: "did they give anything?" is a fact about the text."""
+
+    def compute() -> list[Finding]:
+        out: list[Finding] = []
+        for rule in rules_by_code().values():
+            if rule.polarity != "deposit":
+                continue
+            # declared VA1xx rules only: learned models (VA9xx) give a score, not a span
+            if rule.code.startswith("VA1") or rule.params.get("counts_as_value"):
+                out.extend(f for f in run_rule(doc, rule, ctx) if f.start is not None)
+        return sorted(out, key=lambda f: f.start or 0)
+
+    return doc_cache(doc, f"value_deposits:{ctx.kind}", compute)
+
+
+@detector("favour_ask")
+def favour_ask(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Meeting, referral or intro asks in a first email before anything of value is given."""
+    if not ctx.first_contact or doc.field != "body":
+        return
+    deposits: list[Finding] | None = None
+    for m, _ in guarded_hits(doc, rule):
+        if deposits is None:
+            deposits = value_deposits(doc, ctx)
+        if any((d.start or 0) < m.start() for d in deposits):
+            continue
+        yield Hit(m.start(), m.end(), {"match": m.group()})
+
+
+def describe(doc: Doc) -> dict[str, Any]:
+    """The frame counts, for debugging and the evaluation scripts."""
+    return {**frame_counts(doc), "frames": [(f.span.start, f.about) for f in frames(doc)]}

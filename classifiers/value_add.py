@@ -1,3 +1,99 @@
-"""Value-add: detectors for the VA rules in `rules/value_add.toml`."""
+"""Value-add: detectors for the VA rules in `rules/value_add.toml`.
+
+Most VA rules are word lists or patterns run through the quote- and negation-aware `guarded`
+matcher in `classifiers.self_orientation`; the ones here need sentence structure: open
+questions (vs yes/no meeting asks), empty check-ins (vs a check-in that carries news), and
+"nothing the reader can use" across the whole text.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from classifiers.rules import Context, Hit, Rule, detector
+from classifiers.self_orientation import (
+    _MARKERS,
+    doc_cache,
+    guarded_hits,
+    in_quotes,
+    is_question,
+    rule_regex,
+    value_deposits,
+)
+from classifiers.text import Doc, Span
+
+_OPEN_START = frozenset("what how why which where who what's how's where's who's".split())
+_OPEN_LEAD = re.compile(
+    r"(?:tell me (?:more )?(?:about|what|how|why)|i'?d (?:love|like) to (?:hear|know|understand)"
+    r" (?:how|what|why|which|where)|(?:i'm|i am) curious (?:how|what|why|which|where))\b",
+    re.I,
+)
+_DIGIT = re.compile(r"\d")
+
+
+@detector("open_question")
+def open_question(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
+    """Questions that invite the reader's view; yes/no and scheduling questions are not."""
+    return doc_cache(doc, f"hits:{rule.code}", lambda: list(_open_questions(doc, rule)))
+
+
+def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
+    not_if = rule_regex(rule, "skip")
+    for span in doc.sentences:
+        if not is_question(doc, span) and not _OPEN_LEAD.search(doc.text, span.start, span.end):
+            continue
+        words = doc.words_of(span)
+        if len(words) < 3:
+            continue
+        i = 0
+        while i < len(words) - 1 and words[i].lower in _MARKERS:
+            i += 1
+        start = words[i].start
+        lead = _OPEN_LEAD.match(doc.text, start, span.end)
+        if not (is_question(doc, span) and words[i].lower in _OPEN_START) and not lead:
+            # a lead-in clause: "If that backlog is mostly one question, what…?"
+            comma = doc.text.find(",", start, span.end)
+            after = [w for w in words if w.start > comma] if comma != -1 else []
+            if not (after and is_question(doc, span) and after[0].lower in _OPEN_START):
+                continue
+            start = after[0].start
+        if not_if is not None and not_if.search(doc.text, start, span.end):
+            continue
+        if in_quotes(doc.text, span.start, start):
+            continue
+        yield Hit(start, span.end, {"match": doc.text[start : span.end]})
+
+
+def _is_empty_check_in(doc: Doc, rule: Rule, match: re.Match[str], start: int, end: int) -> bool:
+    """Nothing in the sentence besides the check-in and filler ("to see if you had a chance")."""
+    filler = frozenset(w.lower() for w in rule.params.get("filler", ()))
+    rest = [
+        w.lower
+        for w in doc.words_of(Span(start, end))
+        if not (match.start() <= w.start < match.end())
+    ]
+    if _DIGIT.search(doc.text, start, end):
+        return False
+    content = [w for w in rest if w not in filler]
+    return len(content) <= int(rule.params.get("max_content_words", 1))
+
+
+@detector("check_in")
+def check_in(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Empty check-ins. `params.mode`: "empty" (the sentence says nothing else, so deleting it
+    is safe) or "lead" (it opens a sentence that carries something: advise, don't delete)."""
+    want_empty = rule.params.get("mode", "empty") == "empty"
+    for m, s in guarded_hits(doc, rule):
+        if _is_empty_check_in(doc, rule, m, s.start, s.end) == want_empty:
+            yield Hit(m.start(), m.end(), {"match": m.group()})
+
+
+@detector("no_value")
+def no_value(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Document level: a text long enough to carry value that has no value deposit at all."""
+    n = doc.word_count
+    if n < int(rule.params.get("min_words", 40)):
+        return
+    if not value_deposits(doc, ctx):
+        yield Hit(None, None, {"words": n})
