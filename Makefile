@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test lint format bench clean
+.PHONY: run check-sample test setup setup-test lint format bench bench-service clean
 
 $(BIN)/auditor: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,10 +16,15 @@ setup: $(BIN)/auditor
 setup-test: setup
 	bash scripts/setup-test.sh
 
+# The service and its web page on http://127.0.0.1:5000/ (Ctrl-C stops it).
 run: setup
+	$(BIN)/auditor serve
+
+check-sample: setup
 	$(BIN)/auditor check fixtures/samples/cold-email-bad.txt fixtures/samples/cold-email-good.txt || true
 
 test: setup-test lint
+	cd extension && npm test
 	$(BIN)/pytest
 
 lint: setup
@@ -33,6 +38,12 @@ format: setup
 bench: setup
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/engine.py
+
+bench-service: setup
+	$(BIN)/python bench/service.py
+
+bench-extension: setup-test
+	$(BIN)/python bench/extension.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
