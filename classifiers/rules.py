@@ -60,6 +60,7 @@ DETECTOR_MODULES = (
     "classifiers.clickbait",
     "classifiers.trust",
     "classifiers.readability",
+    "classifiers.learned",
 )
 
 

@@ -1,0 +1,433 @@
+"""Serving the learned models without importing scikit-learn or numpy.
+
+The trained scikit-learn `Pipeline`s (`models/*.skops`) are the source of truth. Importing
+scikit-learn costs about 2 s and numpy about 0.25 s here, so `classifiers.train.export` writes
+what inference needs — each TF-IDF block's vocabulary, idf and the linear coefficients, the
+dense features' scaler — and this module scores with the same arithmetic in plain Python.
+`tests/test_models.py` pins agreement with `pipeline.predict_proba` / `predict`.
+
+Models load lazily on first use (`bench/models.py` prints the load cost). Every model-driven
+finding is declared in `rules/learned.toml` through the detectors below, so it has a code, a
+span and a reason like any rule; the 0..100 learned scores reach `score()` through the engine's
+enricher hook (`auditor/learned.py`). Predictions are computed once per `Doc` and cached on it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from classifiers.rules import Context, Hit, Rule, detector
+from classifiers.text import Doc
+
+MODEL_DIR = Path(__file__).parent / "models"
+CLICKBAIT_MODELS = ("clickbait_graded", "clickbait_style")
+BODY_RATINGS = ("self_orientation", "value_add", "lemming")
+MODEL_NAMES = CLICKBAIT_MODELS + BODY_RATINGS
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's char_wb normalisation
+
+# --- featurisers: the exact analyzers of sklearn's TfidfVectorizer ----------------------------
+
+
+def word_ngrams(text: str, lo: int, hi: int, pattern: re.Pattern[str]) -> list[str]:
+    tokens = pattern.findall(text)
+    grams = list(tokens) if lo == 1 else []
+    for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    grams: list[str] = []
+    append = grams.append
+    for w in _WHITE_SPACES.sub(" ", text).split():
+        w = " " + w + " "
+        w_len = len(w)
+        for n in range(lo, hi + 1):
+            offset = 0
+            append(w[offset : offset + n])
+            while offset + n < w_len:
+                offset += 1
+                append(w[offset : offset + n])
+            if offset == 0:
+                break
+    return grams
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_FIRST_SING = frozenset("i me my mine myself i'm i've i'd i'll i’m i’ve i’d i’ll".split())
+_FIRST_PLUR = frozenset("we us our ours ourselves we're we've we'll we’re we’ve we’ll".split())
+_SECOND = frozenset(
+    "you your yours yourself yourselves you're you've you'll you’re you’ve you’ll".split()
+)
+_URL = re.compile(r"https?://|www\.", re.I)
+_SENT_END = re.compile(r"[.!?]+(?:\s|$)")
+
+LEXICAL_FEATURES = (
+    "first_person_singular_rate",
+    "first_person_plural_rate",
+    "second_person_rate",
+    "reader_balance",
+    "number_rate",
+    "has_url",
+    "questions_per_sentence",
+    "exclamations_per_sentence",
+    "log_words",
+    "words_per_sentence",
+    "money_or_percent_rate",
+    "capitalised_midsentence_rate",
+)
+
+
+def lexical_features(text: str) -> list[float]:
+    """Cheap, rule-like signals the n-grams miss: pronoun balance, numbers, sources, shape."""
+    words = _WORD.findall(text)
+    n = len(words)
+    lowered = [w.lower() for w in words]
+    sing = sum(w in _FIRST_SING for w in lowered)
+    plur = sum(w in _FIRST_PLUR for w in lowered)
+    second = sum(w in _SECOND for w in lowered)
+    digits = sum(w[0].isdigit() for w in words)
+    sentences = max(1, len(_SENT_END.findall(text)) or 1)
+    caps_mid = sum(
+        1 for prev, w in zip(words, words[1:], strict=False) if w[0].isupper() and prev[-1:] != "."
+    )
+    denom = max(n, 1)
+    return [
+        sing / denom,
+        plur / denom,
+        second / denom,
+        (second - sing - plur) / (second + sing + plur + 1),
+        digits / denom,
+        1.0 if _URL.search(text) else 0.0,
+        text.count("?") / sentences,
+        text.count("!") / sentences,
+        math.log1p(n),
+        n / sentences / 20.0,
+        (text.count("%") + text.count("$") + text.count("£") + text.count("€")) / denom,
+        caps_mid / denom,
+    ]
+
+
+DENSE_FEATURES = {"lexical_v1": lexical_features}
+
+# --- the exported linear model ----------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    kind: str  # "word" | "char_wb" | "dense"
+    lo: int
+    hi: int
+    lowercase: bool
+    sublinear: bool
+    pattern: re.Pattern[str] | None
+    index: dict[str, int]
+    idf: array
+    coef: array
+    mean: list[float]
+    scale: list[float]
+    features: str = ""
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind, self.lo, self.hi, self.lowercase, self.pattern and self.pattern.pattern)
+
+
+class LinearModel:
+    """A fitted `Pipeline(FeatureUnion(tfidf..., dense), linear)` scored in plain Python."""
+
+    def __init__(self, meta: dict[str, Any], terms: list[str], weights: array) -> None:
+        self.meta = meta
+        self.name: str = meta["name"]
+        self.link: str = meta["link"]
+        self.intercept: float = float(meta["intercept"])
+        self.blocks: list[_Block] = []
+        t0 = 0
+        for b in meta["blocks"]:
+            size = int(b["size"])
+            if b["kind"] == "dense":
+                coef = weights[b["coef_offset"] : b["coef_offset"] + size]
+                self.blocks.append(
+                    _Block(
+                        "dense", 0, 0, False, False, None, {}, array("f"), coef,
+                        b["mean"], b["scale"], b["features"],
+                    )
+                )  # fmt: skip
+                continue
+            block_terms = terms[t0 : t0 + size]
+            t0 += size
+            self.blocks.append(
+                _Block(
+                    kind=b["kind"],
+                    lo=b["ngram_range"][0],
+                    hi=b["ngram_range"][1],
+                    lowercase=b["lowercase"],
+                    sublinear=b["sublinear_tf"],
+                    pattern=re.compile(b["token_pattern"]) if b["kind"] == "word" else None,
+                    index=dict(zip(block_terms, range(size), strict=True)),
+                    idf=weights[b["idf_offset"] : b["idf_offset"] + size],
+                    coef=weights[b["coef_offset"] : b["coef_offset"] + size],
+                    mean=[],
+                    scale=[],
+                )
+            )
+
+    @classmethod
+    def load(cls, name: str, folder: Path = MODEL_DIR) -> LinearModel:
+        meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        terms_text = (folder / f"{name}.terms").read_text(encoding="utf-8")
+        terms = terms_text.split("\n") if terms_text else []
+        weights = array("f")
+        weights.frombytes((folder / f"{name}.weights").read_bytes())
+        if sys.byteorder != "little":
+            weights.byteswap()
+        return cls(meta, terms, weights)
+
+    def _grams(self, block: _Block, text: str, cache: dict[Any, Counter[str]]) -> Counter[str]:
+        key = block.key
+        grams = cache.get(key)
+        if grams is None:
+            t = text.lower() if block.lowercase else text
+            if block.kind == "word":
+                assert block.pattern is not None
+                grams = Counter(word_ngrams(t, block.lo, block.hi, block.pattern))
+            else:
+                grams = Counter(char_wb_ngrams(t, block.lo, block.hi))
+            cache[key] = grams
+        return grams
+
+    def decision(self, text: str, cache: dict[Any, Any] | None = None) -> float:
+        """The linear score before the link (the Pipeline's `decision_function` / `predict`)."""
+        cache = {} if cache is None else cache
+        total = self.intercept
+        for block in self.blocks:
+            if block.kind == "dense":
+                feats = cache.get(block.features)
+                if feats is None:
+                    feats = cache[block.features] = DENSE_FEATURES[block.features](text)
+                total += sum(
+                    c * ((x - m) / s)
+                    for c, x, m, s in zip(block.coef, feats, block.mean, block.scale, strict=True)
+                )
+                continue
+            index, idf, coef = block.index, block.idf, block.coef
+            sq = dot = 0.0
+            for g, c in self._grams(block, text, cache).items():
+                i = index.get(g)
+                if i is None:
+                    continue
+                v = (1.0 + math.log(c)) * idf[i] if block.sublinear else c * idf[i]
+                sq += v * v
+                dot += v * coef[i]
+            if sq > 0.0:
+                total += dot / math.sqrt(sq)
+        return total
+
+    def predict(self, text: str, cache: dict[Any, Any] | None = None) -> float:
+        """Probability (logistic link) or regression output (identity link)."""
+        z = self.decision(text, cache)
+        if self.link == "logistic":
+            return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return z
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """Each word n-gram's share of the word block's contribution, for pointing at spans."""
+        out: dict[str, float] = {}
+        for block in self.blocks:
+            if block.kind != "word":
+                continue
+            grams = self._grams(block, text, {})
+            parts = {}
+            sq = 0.0
+            for g, c in grams.items():
+                i = block.index.get(g)
+                if i is None:
+                    continue
+                v = (1.0 + math.log(c)) * block.idf[i] if block.sublinear else c * block.idf[i]
+                sq += v * v
+                parts[g] = (v * block.coef[i], c)
+            norm = math.sqrt(sq) or 1.0
+            for g, (w, c) in parts.items():
+                out[g] = out.get(g, 0.0) + w / norm / c
+        return out
+
+
+@cache
+def model(name: str) -> LinearModel | None:
+    """The exported model, loaded once; None when it has not been trained and shipped."""
+    try:
+        return LinearModel.load(name)
+    except FileNotFoundError:
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Model versions for the report (only models that are present)."""
+    out = {}
+    for name in MODEL_NAMES:
+        m = model(name)
+        if m is not None:
+            out[f"model.{name}"] = str(m.meta.get("version", "?"))
+    return out
+
+
+# --- what each rating's model reads -----------------------------------------------------------
+
+
+def clickbait_target(doc: Doc, kind: str) -> tuple[int, int] | None:
+    """The span the clickbait model rates: a headline, a subject, or a post's opening line."""
+    if doc.field == "subject" or kind == "headline":
+        return (0, len(doc.text)) if doc.text.strip() else None
+    if kind == "email" or not doc.sentences:
+        return None
+    first = doc.sentences[0]
+    end = doc.text.find("\n", first.start, first.end)
+    end = first.end if end < 0 else end
+    return (first.start, end) if doc.text[first.start : end].strip() else None
+
+
+def _cache_of(doc: Doc) -> dict[str, Any]:
+    return doc.__dict__.setdefault("_learned", {})
+
+
+def clickbait_prediction(doc: Doc, kind: str) -> dict[str, Any] | None:
+    """{"span": (start, end), "graded": p, "style": p} for the doc's headline part, cached."""
+    cache = _cache_of(doc)
+    key = ("clickbait", kind)
+    if key not in cache:
+        span = clickbait_target(doc, kind)
+        graded, style = model("clickbait_graded"), model("clickbait_style")
+        if span is None or graded is None:
+            cache[key] = None
+        else:
+            text = doc.text[span[0] : span[1]]
+            grams: dict[Any, Any] = {}
+            cache[key] = {
+                "span": span,
+                "graded": graded.predict(text, grams),
+                "style": style.predict(text, grams) if style is not None else None,
+            }
+    return cache[key]
+
+
+def body_predictions(doc: Doc, subject: str | None = None) -> dict[str, float]:
+    """Learned 0..100 scores for self-orientation, value-add and lemming, cached on the doc."""
+    cache = _cache_of(doc)
+    if "body" not in cache:
+        text = body_input(doc.text, subject)
+        grams: dict[Any, Any] = {}
+        out = {}
+        for rating in BODY_RATINGS:
+            m = model(rating)
+            if m is not None and doc.words:
+                out[rating] = to_score(m.predict(text, grams))
+        cache["body"] = out
+    return cache["body"]
+
+
+def body_input(text: str, subject: str | None) -> str:
+    """What the body models read: the subject line counts toward every rating (GUIDE.md)."""
+    return f"{subject}\n\n{text}" if subject else text
+
+
+def to_score(regression: float) -> float:
+    """Body models regress label/3 (labels 0..3); clip onto the 0..100 scale."""
+    return round(100.0 * min(1.0, max(0.0, regression)), 1)
+
+
+def learned_scores(body: Doc, subject: Doc | None, kind: str) -> dict[str, float]:
+    """The learned half of each rating (0..100), blended with the rule score by `score()`."""
+    scores: dict[str, float] = {}
+    if kind != "headline":
+        scores.update(body_predictions(body, subject.text if subject is not None else None))
+    cb = clickbait_prediction(subject if subject is not None else body, kind)
+    if cb is None and subject is not None and kind != "email":
+        cb = clickbait_prediction(body, kind)
+    if cb is not None:
+        scores["clickbait"] = round(100.0 * cb["graded"], 1)
+    return scores
+
+
+def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | None:
+    """The body sentence whose words push the model's score furthest in `sign`'s direction."""
+    m = model(rating)
+    if m is None or not doc.sentences:
+        return None
+    weights = m.term_weights(doc.text)
+    best, best_span = 0.0, None
+    for s in doc.sentences:
+        words = [w.lower for w in doc.words_of(s)]
+        words = [w for w in words if len(w) > 1]
+        total = sum(weights.get(w, 0.0) for w in words)
+        total += sum(weights.get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
+        if sign * total > best:
+            best, best_span = sign * total, (s.start, s.end)
+    return best_span
+
+
+# --- detectors for rules/learned.toml ---------------------------------------------------------
+
+
+def _level(p: float) -> str:
+    return f"{100 * p:.0f}"
+
+
+@detector("learned_clickbait")
+def learned_clickbait(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """CB900: the graded model expects readers to judge this headline as clickbait."""
+    cb = clickbait_prediction(doc, ctx.kind)
+    if cb is not None and cb["graded"] >= float(rule.params.get("threshold", 0.5)):
+        yield Hit(*cb["span"], {"score": _level(cb["graded"])})
+
+
+@detector("learned_clickbait_style")
+def learned_clickbait_style(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """CB901: the style model places this headline with viral-publisher headlines."""
+    cb = clickbait_prediction(doc, ctx.kind)
+    threshold = float(rule.params.get("threshold", 0.9))
+    if cb is not None and cb["style"] is not None and cb["style"] >= threshold:
+        yield Hit(*cb["span"], {"score": _level(cb["style"])})
+
+
+def _body_hit(doc: Doc, rule: Rule, ctx: Context, rating: str) -> Iterator[Hit]:
+    if doc.field == "subject" or ctx.kind == "headline":
+        return
+    s = body_predictions(doc, ctx.subject).get(rating)
+    if s is None:
+        return
+    above = rule.params.get("above")
+    below = rule.params.get("below")
+    if (above is not None and s >= float(above)) or (below is not None and s <= float(below)):
+        span: Sequence[int | None] = (None, None)
+        if rule.params.get("anchor", "sentence") == "sentence":
+            span = top_sentence(doc, rating, 1.0 if above is not None else -1.0) or (None, None)
+        yield Hit(span[0], span[1], {"score": f"{s:.0f}"})
+
+
+@detector("learned_self_orientation")
+def learned_self_orientation(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """SO900: the self-orientation model's score, pointed at the sentence that drives it."""
+    yield from _body_hit(doc, rule, ctx, "self_orientation")
+
+
+@detector("learned_value_add")
+def learned_value_add(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """VA900/VA901: the value-add model's score (high: a deposit; low: nothing usable)."""
+    yield from _body_hit(doc, rule, ctx, "value_add")
+
+
+@detector("learned_lemming")
+def learned_lemming(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """LM900: the me-too model's score, pointed at the most template-like sentence."""
+    yield from _body_hit(doc, rule, ctx, "lemming")
