@@ -298,7 +298,7 @@ def clickbait_target(doc: Doc, kind: str) -> tuple[int, int] | None:
 
 
 def _cache_of(doc: Doc) -> dict[str, Any]:
-    return doc.__dict__.setdefault("_learned", {})
+    return doc.memo.setdefault("learned", {})
 
 
 def clickbait_prediction(doc: Doc, kind: str) -> dict[str, Any] | None:

@@ -116,9 +116,9 @@ def easy_words() -> frozenset[str]:
 
 def figures(doc: Doc) -> dict[str, float | int]:
     """The readability figures, computed once per Doc (the engine and the RD rules both ask)."""
-    cached = doc.__dict__.get("_readability_figures")
+    cached = doc.memo.get("readability")
     if cached is None:
-        cached = doc.__dict__["_readability_figures"] = _compute_figures(doc)
+        cached = doc.memo["readability"] = _compute_figures(doc)
     return dict(cached)
 
 

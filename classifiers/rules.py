@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from classifiers.findings import CATEGORIES, SEVERITIES, Edit, Finding, Suggestion
-from classifiers.text import KINDS, Doc, Span
+from classifiers.text import KINDS, Doc, Span, words_in
 
 DEFAULT_WEIGHT = {"info": 3.0, "suggestion": 5.0, "warning": 9.0, "error": 15.0}
 SCOPES = ("any", "body", "opening", "closing", "headline")
@@ -288,7 +288,30 @@ def _first_content_sentence(doc: Doc) -> int:
     return 0
 
 
+_KEYS: dict[str, frozenset[str] | None] = {}
+
+
+def _phrase_keys(rule: Rule) -> frozenset[str] | None:
+    """For each phrase its longest word: a phrase can only match a text that has that word.
+
+    None when some phrase has no word at all (punctuation only), so no gate is safe.
+    """
+    if rule.code not in _KEYS:
+        found: set[str] | None = set()
+        for p in rule.phrases:
+            ws = words_in(p.replace("’", "'"))
+            if not ws:
+                found = None
+                break
+            found.add(max((w.lower for w in ws), key=len))
+        _KEYS[rule.code] = frozenset(found) if found is not None else None
+    return _KEYS[rule.code]
+
+
 def _regex_hits(doc: Doc, rule: Rule) -> Iterator[Hit]:
+    keys = _phrase_keys(rule) if rule.phrases else None
+    if keys is not None and keys.isdisjoint(doc.word_set):
+        return
     rx = rule.regex
     assert rx is not None
     for m in rx.finditer(doc.text):

@@ -80,7 +80,7 @@ _NEGATION = re.compile(
 
 def doc_cache(doc: Doc, key: str, compute: Callable[[], T]) -> T:
     """Per-document memo, so several rules can share one pass over the sentences."""
-    store = doc.__dict__.setdefault("_trust_cache", {})
+    store = doc.memo.setdefault("self_orientation", {})
     if key not in store:
         store[key] = compute()
     return store[key]

@@ -115,6 +115,8 @@ class Doc:
     kind: str = "email"
     field: str = "body"
     _starts: list[int] = dc_field(default_factory=list, repr=False)
+    # Per-document results that several rules share (models' predictions, figures, subjects).
+    memo: dict[str, object] = dc_field(default_factory=dict, repr=False)
 
     @cached_property
     def sentences(self) -> list[Span]:
@@ -125,6 +127,11 @@ class Doc:
     @cached_property
     def words(self) -> list[Word]:
         return words_in(self.text)
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        """Distinct lower-cased words (’ as '): lets word-list rules skip texts they cannot match."""
+        return frozenset(w.lower.replace("’", "'") for w in self.words)
 
     @cached_property
     def lower(self) -> str:

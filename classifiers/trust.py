@@ -72,10 +72,7 @@ def _first_words(words: tuple[str, ...]) -> frozenset[str]:
 
 def word_set(doc: Doc) -> frozenset[str]:
     """The text's distinct lower-cased words, computed once per Doc (a cheap pre-filter)."""
-    found = doc.__dict__.get("_word_set")
-    if found is None:
-        found = doc.__dict__["_word_set"] = frozenset(w.lower.replace("’", "'") for w in doc.words)
-    return found
+    return doc.word_set
 
 
 def may_contain(doc: Doc, words: tuple[str, ...]) -> bool:

@@ -40,3 +40,18 @@ def test_rule_codes_are_unique_and_every_rule_is_documented():
     assert len(codes) == len(set(codes))
     for r in RULES:
         assert r.message and r.rationale and r.fix.title, r.code
+
+
+def test_keyword_gate_never_hides_a_phrase_match():
+    """Phrase rules skip texts lacking each phrase's key word; every phrase must still match itself."""
+    import re
+
+    from classifiers.rules import _regex_hits
+    from classifiers.text import Doc
+
+    for rule in RULES:
+        for phrase in rule.phrases:
+            doc = Doc(f"Well, {phrase} indeed.")
+            hits = list(_regex_hits(doc, rule))
+            assert hits, f"{rule.code}: phrase {phrase!r} gated out of a text containing it"
+            assert re.search(rule.regex, doc.text)
