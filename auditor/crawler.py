@@ -1,0 +1,311 @@
+"""Fetching for site crawls: guarded addresses, bounded time and size, robots.txt and sitemaps.
+
+Every fetch ends in a `Fetched` with either a body or a `skip` reason the report shows; nothing
+here raises for a bad site. Redirects are followed by hand so each hop is checked against the
+address policy and robots.txt, and loops are reported instead of followed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from auditor.crawl_urls import AddressPolicy, UrlError, canonical, origin
+
+USER_AGENT = "TrustAuditor/0.1 (+https://github.com/trust-auditor; site audit)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_SITEMAPS = 50
+MAX_SITEMAP_URLS = 200_000
+
+
+@dataclass
+class FetchLimits:
+    timeout: float = 10.0  # seconds for the whole response, connect to last byte
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    user_agent: str = USER_AGENT
+
+
+@dataclass
+class Fetched:
+    url: str
+    final_url: str
+    status: int | None = None
+    content_type: str = ""
+    body: bytes = b""
+    encoding: str | None = None
+    skip: str | None = None
+    redirects: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.skip is None
+
+
+class Fetcher:
+    """A thread-safe HTTP client that never follows a redirect, address or size it should not."""
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        policy: AddressPolicy | None = None,
+        connections: int = 16,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        self.policy = policy or AddressPolicy(False)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.limits.timeout),
+            follow_redirects=False,
+            headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        accept: tuple[str, ...] | None = HTML_TYPES,
+        max_bytes: int | None = None,
+        allowed: Callable[[str], str | None] | None = None,
+    ) -> Fetched:
+        """GET `url`; `accept` None takes any content type; `allowed(url)` may veto a redirect."""
+        max_bytes = max_bytes or self.limits.max_bytes
+        start = time.monotonic()
+        deadline = start + self.limits.timeout
+        result = Fetched(url=url, final_url=url)
+        current = url
+        seen = {url}
+        for hop in range(self.limits.max_redirects + 1):
+            p = urlsplit(current)
+            why = self.policy.check(
+                p.hostname or "", p.port or (443 if p.scheme == "https" else 80)
+            )
+            if why:
+                result.skip = why
+                break
+            if allowed is not None and hop:
+                veto = allowed(current)
+                if veto:
+                    result.skip = f"redirect to {current} {veto}"
+                    break
+            try:
+                done = self._get(current, result, accept, max_bytes, deadline)
+            except httpx.TimeoutException:
+                result.skip = f"timed out after {self.limits.timeout:g} s"
+                break
+            except httpx.HTTPError as e:
+                result.skip = f"network error: {type(e).__name__}: {str(e)[:200]}"
+                break
+            if done:
+                break
+            location = result.body.decode("latin-1")  # _get leaves the Location here
+            result.body = b""
+            try:
+                nxt = canonical(location, current)
+            except UrlError as e:
+                result.skip = f"bad redirect: {e}"
+                break
+            result.redirects.append(nxt)
+            if nxt in seen:
+                result.skip = f"redirect loop: {' -> '.join([url, *result.redirects])}"[:500]
+                break
+            seen.add(nxt)
+            current = nxt
+        else:
+            result.skip = f"more than {self.limits.max_redirects} redirects"
+        result.final_url = current
+        result.elapsed = time.monotonic() - start
+        if result.skip:
+            result.body = b""
+        return result
+
+    def _get(
+        self,
+        url: str,
+        result: Fetched,
+        accept: tuple[str, ...] | None,
+        max_bytes: int,
+        deadline: float,
+    ) -> bool:
+        """One request. True when finished; False with the Location in `result.body` to follow."""
+        with self.client.stream("GET", url) as r:
+            result.status = r.status_code
+            if r.is_redirect and "location" in r.headers:
+                result.body = r.headers["location"].encode("latin-1", "replace")
+                return False
+            ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+            result.content_type = ctype
+            if r.status_code >= 400:
+                result.skip = f"HTTP {r.status_code} {r.reason_phrase}".strip()
+                return True
+            if r.status_code >= 300 or r.status_code == 204:
+                result.skip = f"HTTP {r.status_code} without content"
+                return True
+            if accept is not None and ctype and ctype not in accept:
+                result.skip = f"not HTML ({ctype})"
+                return True
+            declared = r.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                result.skip = f"larger than {max_bytes:,} bytes ({int(declared):,} declared)"
+                return True
+            chunks, size = [], 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    result.skip = f"larger than {max_bytes:,} bytes (stopped reading)"
+                    return True
+                if time.monotonic() > deadline:
+                    result.skip = f"too slow: not complete after {self.limits.timeout:g} s"
+                    return True
+                chunks.append(chunk)
+            result.body = b"".join(chunks)
+            result.encoding = r.charset_encoding
+            return True
+
+
+# --- robots.txt -------------------------------------------------------------------------------
+
+
+@dataclass
+class Robots:
+    """A host's robots.txt. RFC 9309: 4xx means no rules; 5xx or unreachable means stay out."""
+
+    status: str
+    text: str | None = None
+    disallow_all: bool = False
+    _parsed: object = None
+
+    @property
+    def parser(self):  # noqa: ANN201 - protego has no public type
+        if self._parsed is None and self.text is not None:
+            from protego import Protego
+
+            self._parsed = Protego.parse(self.text)
+        return self._parsed
+
+    def why_not(self, url: str, agent: str) -> str | None:
+        if self.disallow_all:
+            return f"robots.txt unavailable ({self.status}); not crawling this host"
+        p = self.parser
+        if p is not None and not p.can_fetch(url, agent):
+            return "disallowed by robots.txt"
+        return None
+
+    def crawl_delay(self, agent: str) -> float:
+        p = self.parser
+        d = p.crawl_delay(agent) if p is not None else None
+        return float(d or 0.0)
+
+    def sitemaps(self) -> list[str]:
+        p = self.parser
+        return list(p.sitemaps) if p is not None else []
+
+
+def fetch_robots(fetcher: Fetcher, url: str) -> Robots:
+    got = fetcher.fetch(origin(url) + "/robots.txt", accept=None, max_bytes=500_000)
+    if got.ok:
+        text = got.body.decode("utf-8", "replace")
+        return Robots(status=f"HTTP {got.status}", text=text)
+    if got.status is not None and 400 <= got.status < 500:
+        return Robots(status=f"HTTP {got.status}", text="")
+    return Robots(status=got.skip or "unreachable", disallow_all=True)
+
+
+class RobotsCache:
+    """One robots.txt per origin for a crawler process (`seed` can prime it from storage)."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self._by_origin: dict[str, Robots] = {}
+        self._lock = threading.Lock()
+
+    def put(self, url: str, robots: Robots) -> None:
+        self._by_origin[origin(url)] = robots
+
+    def get(self, url: str) -> Robots:
+        key = origin(url)
+        with self._lock:
+            if key not in self._by_origin:
+                self._by_origin[key] = fetch_robots(self.fetcher, url)
+            return self._by_origin[key]
+
+
+# --- sitemaps ---------------------------------------------------------------------------------
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(data, limit)
+    if d.unconsumed_tail:
+        raise ValueError(f"sitemap is larger than {limit:,} bytes uncompressed")
+    return out
+
+
+def parse_sitemap(data: bytes) -> tuple[list[str], list[str]]:
+    """(page URLs, child sitemap URLs) from sitemap XML, a sitemap index, or a plain URL list."""
+    from lxml import etree
+
+    head = data.lstrip()[:1]
+    if head != b"<":
+        urls = [ln.strip() for ln in data.decode("utf-8", "replace").splitlines()]
+        return [u for u in urls if u.startswith(("http://", "https://"))], []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    root = etree.fromstring(data, parser)
+    if root is None:
+        raise ValueError("not a sitemap (empty or unparsable XML)")
+    locs = [
+        (el.text or "").strip()
+        for el in root.iter()
+        if isinstance(el.tag, str) and etree.QName(el).localname == "loc"
+    ]
+    if etree.QName(root).localname == "sitemapindex":
+        return [], locs
+    if etree.QName(root).localname != "urlset":
+        raise ValueError(f"not a sitemap (root element <{etree.QName(root).localname}>)")
+    return locs, []
+
+
+def read_sitemaps(
+    fetcher: Fetcher, starts: list[str], notes: list[str], max_bytes: int = 50_000_000
+) -> list[str]:
+    """Page URLs from sitemaps, following indexes; problems go to `notes`, never raise."""
+    pages: list[str] = []
+    queue, seen = list(starts), set()
+    while queue and len(seen) < MAX_SITEMAPS and len(pages) < MAX_SITEMAP_URLS:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        got = fetcher.fetch(url, accept=None, max_bytes=max_bytes // 5)
+        if not got.ok:
+            if got.status != 404 or url not in starts[:1]:
+                notes.append(f"sitemap {url}: {got.skip}")
+            continue
+        try:
+            data = got.body
+            if data[:2] == b"\x1f\x8b":
+                data = _gunzip(data, max_bytes)
+            found, children = parse_sitemap(data)
+        except (ValueError, zlib.error, gzip.BadGzipFile, EOFError) as e:
+            notes.append(f"sitemap {url}: unreadable ({e})")
+            continue
+        except Exception as e:  # lxml raises its own error types
+            notes.append(f"sitemap {url}: unreadable ({type(e).__name__}: {e})")
+            continue
+        pages.extend(found)
+        queue.extend(urljoin(url, c) for c in children)
+    if queue:
+        notes.append(f"stopped after {len(seen)} sitemaps; {len(queue)} more not read")
+    return pages[:MAX_SITEMAP_URLS]
