@@ -361,8 +361,17 @@ class _Values(dict):
 
 
 def run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
+    """A rule's findings on a document, computed once: rules that depend on others reuse them."""
     if ctx.kind not in rule.kinds:
         return []
+    memo = doc.memo.setdefault("rule_findings", {})
+    key = (rule.code, ctx.kind)
+    if key not in memo:
+        memo[key] = _run_rule(doc, rule, ctx)
+    return list(memo[key])
+
+
+def _run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
     if rule.detector:
         hits: Iterable[Hit] = DETECTORS[rule.detector](doc, rule, ctx)
     else:
