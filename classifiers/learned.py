@@ -138,10 +138,20 @@ class _Block:
     mean: list[float]
     scale: list[float]
     features: str = ""
+    vocab_id: str = ""  # equal for blocks with the same terms and idf: their vectors are shared
 
     @property
     def key(self) -> tuple[Any, ...]:
         return (self.kind, self.lo, self.hi, self.lowercase, self.pattern and self.pattern.pattern)
+
+
+_VOCABS: dict[tuple[int, bytes], str] = {}
+
+
+def _vocab_id(terms: list[str], idf: array) -> str:
+    """One id per distinct (terms, idf): the body models share a vectorizer, so they share vectors."""
+    key = (hash(tuple(terms)), idf.tobytes())
+    return _VOCABS.setdefault(key, f"v{len(_VOCABS)}")
 
 
 class LinearModel:
@@ -180,6 +190,9 @@ class LinearModel:
                     coef=weights[b["coef_offset"] : b["coef_offset"] + size],
                     mean=[],
                     scale=[],
+                    vocab_id=_vocab_id(
+                        block_terms, weights[b["idf_offset"] : b["idf_offset"] + size]
+                    ),
                 )
             )
 
@@ -207,6 +220,27 @@ class LinearModel:
             cache[key] = grams
         return grams
 
+    def _vector(
+        self, block: _Block, text: str, cache: dict[Any, Any]
+    ) -> list[tuple[str, int, float, int]]:
+        """The block's L2-normalised tf-idf entries (term, index, value, count), once per text."""
+        key = ("vec", block.key, block.vocab_id)
+        vec = cache.get(key)
+        if vec is None:
+            index, idf = block.index, block.idf
+            raw = []
+            sq = 0.0
+            for g, c in self._grams(block, text, cache).items():
+                i = index.get(g)
+                if i is None:
+                    continue
+                v = (1.0 + math.log(c)) * idf[i] if block.sublinear else c * idf[i]
+                sq += v * v
+                raw.append((g, i, v, c))
+            norm = math.sqrt(sq) if sq > 0.0 else 1.0
+            vec = cache[key] = [(g, i, v / norm, c) for g, i, v, c in raw]
+        return vec
+
     def decision(self, text: str, cache: dict[Any, Any] | None = None) -> float:
         """The linear score before the link (the Pipeline's `decision_function` / `predict`)."""
         cache = {} if cache is None else cache
@@ -221,17 +255,8 @@ class LinearModel:
                     for c, x, m, s in zip(block.coef, feats, block.mean, block.scale, strict=True)
                 )
                 continue
-            index, idf, coef = block.index, block.idf, block.coef
-            sq = dot = 0.0
-            for g, c in self._grams(block, text, cache).items():
-                i = index.get(g)
-                if i is None:
-                    continue
-                v = (1.0 + math.log(c)) * idf[i] if block.sublinear else c * idf[i]
-                sq += v * v
-                dot += v * coef[i]
-            if sq > 0.0:
-                total += dot / math.sqrt(sq)
+            coef = block.coef
+            total += sum(v * coef[i] for _, i, v, _ in self._vector(block, text, cache))
         return total
 
     def predict(self, text: str, cache: dict[Any, Any] | None = None) -> float:
@@ -241,25 +266,15 @@ class LinearModel:
             return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
         return z
 
-    def term_weights(self, text: str) -> dict[str, float]:
+    def term_weights(self, text: str, cache: dict[Any, Any] | None = None) -> dict[str, float]:
         """Each word n-gram's share of the word block's contribution, for pointing at spans."""
+        cache = {} if cache is None else cache
         out: dict[str, float] = {}
         for block in self.blocks:
             if block.kind != "word":
                 continue
-            grams = self._grams(block, text, {})
-            parts = {}
-            sq = 0.0
-            for g, c in grams.items():
-                i = block.index.get(g)
-                if i is None:
-                    continue
-                v = (1.0 + math.log(c)) * block.idf[i] if block.sublinear else c * block.idf[i]
-                sq += v * v
-                parts[g] = (v * block.coef[i], c)
-            norm = math.sqrt(sq) or 1.0
-            for g, (w, c) in parts.items():
-                out[g] = out.get(g, 0.0) + w / norm / c
+            for g, i, v, c in self._vector(block, text, cache):
+                out[g] = out.get(g, 0.0) + v * block.coef[i] / c
         return out
 
 
@@ -326,7 +341,8 @@ def body_predictions(doc: Doc, subject: str | None = None) -> dict[str, float]:
     cache = _cache_of(doc)
     if "body" not in cache:
         text = body_input(doc.text, subject)
-        grams: dict[Any, Any] = {}
+        grams: dict[Any, Any] = cache.setdefault("body_vectors", {})
+        cache["body_text"] = text
         out = {}
         for rating in BODY_RATINGS:
             m = model(rating)
@@ -364,7 +380,9 @@ def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | 
     m = model(rating)
     if m is None or not doc.sentences:
         return None
-    weights = m.term_weights(doc.text)
+    cache = _cache_of(doc)
+    vectors = cache.get("body_vectors", {}) if cache.get("body_text") == doc.text else {}
+    weights = m.term_weights(doc.text, vectors)
     best, best_span = 0.0, None
     for s in doc.sentences:
         words = [w.lower for w in doc.words_of(s)]

@@ -355,8 +355,12 @@ def candidate_spans(doc: Doc, keys: tuple[str, ...]) -> list[Span]:
     for key in keys:
         i = lower.find(key)
         while i != -1:
-            picked.add(doc.sentence_index(i))
-            i = lower.find(key, i + 1)
+            idx = doc.sentence_index(i)
+            picked.add(idx)
+            # one hit marks the sentence: look on from its end (at least one past this hit)
+            i = lower.find(key, max(i + 1, sents[idx].end if sents else i + 1))
+        if len(picked) == len(sents):
+            break
     return [sents[i] for i in sorted(picked)] if sents else []
 
 
