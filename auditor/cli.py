@@ -11,7 +11,12 @@ import importlib
 import sys
 from pathlib import Path
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "auditor.web.cli",
+    "auditor.crawl_cli",
+    "auditor.learned_cli",
+    "auditor.index_cli",
+)
 
 
 class UsageError(Exception):
@@ -27,7 +32,7 @@ def _check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     corpus = None
     if args.corpus:
-        from classifiers.sameness import load_corpus
+        from auditor.corpus import load_corpus
 
         corpus = load_corpus(Path(args.corpus))
     reports = []

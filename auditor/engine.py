@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +10,13 @@ from auditor.config import Config
 from auditor.ingest import InputError, html_to_text, validate_text
 from auditor.report import Report
 from classifiers import readability
+from classifiers.clickbait import infer_first_contact
 from classifiers.findings import Finding
 from classifiers.rules import Context, Rule, load_rules, run_rules
 from classifiers.scoring import score
 from classifiers.text import KINDS, Doc
 
 ENGINE_VERSION = "0.1.0"
-_REPLY = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.I)
 
 # Optional hooks other parts register (learned models, the sameness index), so that the
 # engine never imports them eagerly: each returns extra findings and/or learned scores.
@@ -57,7 +56,9 @@ def audit(
         subject = None
 
     if first_contact is None:
-        first_contact = not (subject and _REPLY.match(subject))
+        # A "Re:" alone does not make a reply: a fake one on a cold email is a clickbait trick
+        # (CB106). Thread text or a self-introduction in the body decides; see the docstring.
+        first_contact = infer_first_contact(subject, text)
     ctx = Context(
         kind=kind,
         subject=subject,

@@ -1,3 +1,186 @@
-"""Lemming (me-too) sameness: detectors for the LM rules in `rules/lemming.toml`."""
+"""Lemming (me-too) sameness: detectors for the LM rules in `rules/lemming.toml`.
+
+Word lists live in the TOML; here are the checks a list cannot express: "leverage" as a verb
+but not as a noun, a template opener that is (or is not) a sentence of its own, the
+competitor-swap test, and hashtag counting. Near-duplicates of a corpus are `sameness.py`.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
+from classifiers.text import Doc
+
+_RULE_REGEX: dict[str, re.Pattern[str]] = {}
+
+
+def _phrases_regex(rule: Rule) -> re.Pattern[str]:
+    rx = _RULE_REGEX.get(rule.code)
+    if rx is None:
+        phrases = rule.params.get("phrases", ())
+        # A lookahead on the first letters lets the engine skip most positions cheaply.
+        firsts = "".join(sorted({p.strip()[0].lower() for p in phrases if p.strip()}))
+        prefix = f"(?=[{re.escape(firsts)}])" if firsts.isalpha() else ""
+        rx = re.compile(prefix + phrase_regex(phrases), re.IGNORECASE)
+        _RULE_REGEX[rule.code] = rx
+    return rx
+
+
+_PREV_WORD = re.compile(r"([A-Za-z]+(?:['’][A-Za-z]+)?)[ \t\"“”'‘’(]*$")
+_NEXT_WORD = re.compile(r"[ \t\"“”'‘’]*([A-Za-z]+(?:['’][A-Za-z]+)?)")
+
+
+def _prev_word(text: str, start: int) -> str | None:
+    """The word just before `start` in the same clause (None after . ! ? : ; or a line break)."""
+    m = _PREV_WORD.search(text, max(0, start - 40), start)
+    return m.group(1).lower().replace("’", "'") if m else None
+
+
+def _next_word(text: str, end: int) -> str | None:
+    m = _NEXT_WORD.match(text, end)
+    return m.group(1).lower().replace("’", "'") if m else None
+
+
+_LEVERAGE = re.compile(r"\bleverag(?:e|es|ed|ing)\b", re.IGNORECASE)
+_USE = {"leverage": "use", "leverages": "uses", "leveraged": "used", "leveraging": "using"}
+_ADJECTIVAL = frozenset(
+    "highly heavily over more less most too is are was were be being been so".split()
+)
+
+
+@detector("leverage_verb")
+def leverage_verb(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """ "Leverage" used as a verb ("leverage our platform"), never the finance or negotiation noun."""
+    p = rule.params
+    verb_cues, noun_cues = set(p["verb_cues"]), set(p["noun_cues"])
+    objects, finance = set(p["objects"]), set(p["finance_after"])
+    text = doc.text
+    for m in _LEVERAGE.finditer(text):
+        form = m.group().lower()
+        prev, nxt = _prev_word(text, m.start()), _next_word(text, m.end())
+        if nxt in ("ratio", "ratios", "multiple", "multiples", "covenant", "covenants"):
+            continue
+        if form == "leverage":
+            verb = prev not in noun_cues and (prev in verb_cues or nxt in objects)
+        elif form == "leverages":
+            verb = prev not in noun_cues
+        elif form == "leveraging":
+            verb = nxt not in finance and prev not in noun_cues
+        else:  # leveraged: adjective in finance unless it clearly takes an object
+            verb = nxt in objects and nxt not in finance and prev not in _ADJECTIVAL
+        if verb:
+            yield Hit(
+                m.start(), m.end(), {"match": m.group(), "replacement": _USE[form]}, _USE[form]
+            )
+
+
+_SPECIFIC_AFTER = re.compile(
+    r"\s+(?:with|on|in|at|after|since|following|despite|through)\b", re.IGNORECASE
+)
+
+
+@detector("filler_opener")
+def filler_opener(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """A "hope this finds you well" opener; `params.alone` picks whether it must be a sentence
+    of its own (then deleting the sentence is a safe edit) or share one with other words."""
+    alone_wanted = bool(rule.params.get("alone", True))
+    text = doc.text
+    if "hope" not in doc.lower and "trust" not in doc.lower:
+        return
+    for m in _phrases_regex(rule).finditer(text):
+        if text[m.end() : m.end() + 1] == "-" or _SPECIFIC_AFTER.match(text, m.end()):
+            continue  # "well-prepared for…", "doing well with the migration": not filler
+        s = doc.sentence_at(m.start())
+        if s is None:
+            continue
+        rest = text[s.start : m.start()] + text[m.end() : s.end]
+        alone = not any(ch.isalnum() for ch in rest)
+        if alone == alone_wanted:
+            yield Hit(m.start(), m.end(), {"match": m.group()})
+
+
+_STOP = frozenset(
+    """a an the and or but nor to of for with without in on at by from as into onto across through
+    throughout about over under within beyond is are was were be been being am do does did have has
+    had that this these those their them they it its it's your you you're yours our ours we we're
+    we've us i i'm my me can could will would shall should may might must so than then like such
+    who whom which what how why where when while both also just very truly really only even each
+    any some more most much many not no never always ever here there up out via per every all one
+    let let's get gets make makes own whole new""".split()
+)
+_SELF = frozenset("we our us i my we're we've we'll ours".split())
+
+
+@detector("competitor_swap")
+def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Seed 001's test: a sentence about the writer whose every content word is boilerplate,
+    so a competitor's name could replace the writer's and it would stay true. A figure, a
+    question or any capitalised name after the first word (a customer, a place) is specific."""
+    generic = _generic_words(rule)
+    min_words = int(rule.params.get("min_content_words", 4))
+    text = doc.text
+    for s in doc.sentences:
+        if s.end - s.start < 20:
+            continue
+        body = text[s.start : s.end]
+        if body.rstrip().endswith("?") or any(ch.isdigit() for ch in body):
+            continue
+        about_self = False
+        content = 0
+        boilerplate = True
+        for i, m in enumerate(_SWAP_WORD.finditer(body)):
+            token = m.group()
+            lower = token.lower().replace("’", "'")
+            if i == 0 and lower not in _SELF and lower not in _STOP and lower not in generic:
+                about_self = True  # the writer's own name: swappable by definition
+                continue
+            if lower in _SELF:
+                about_self = True
+                continue
+            if lower in _STOP or lower.split("'")[0] in _STOP:
+                continue
+            if i > 0 and token[:1].isupper():
+                boilerplate = False  # a named customer, place or product is specific
+                break
+            if lower not in generic:
+                boilerplate = False
+                break
+            content += 1
+        if boilerplate and about_self and content >= min_words:
+            yield Hit(s.start, s.end)
+
+
+_SWAP_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+_GENERIC: dict[str, frozenset[str]] = {}
+
+
+def _generic_words(rule: Rule) -> frozenset[str]:
+    words = _GENERIC.get(rule.code)
+    if words is None:
+        words = _GENERIC[rule.code] = frozenset(w.lower() for w in rule.params["generic"])
+    return words
+
+
+_HASHTAG = re.compile(r"(?<![\w&/#])#[^\W\d_][\w]*")
+
+
+@detector("hashtag_stuffing")
+def hashtag_stuffing(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """The hashtags after the first `max_tags` (default 3), one hit per run of adjacent tags so
+    that the deletions never overlap."""
+    limit = int(rule.params.get("max_tags", 3))
+    tags = list(_HASHTAG.finditer(doc.text))
+    if len(tags) <= limit:
+        return
+    runs: list[list[re.Match[str]]] = []
+    for m in tags[limit:]:
+        if runs and not doc.text[runs[-1][-1].end() : m.start()].strip():
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    for run in runs:
+        start, end = run[0].start(), run[-1].end()
+        values = {"match": doc.text[start:end], "extra": len(run), "total": len(tags)}
+        yield Hit(start, end, values)
