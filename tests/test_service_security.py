@@ -295,3 +295,16 @@ def test_audits_past_the_retention_period_are_purged(make_app):
     assert store.purge(30) == 1
     assert len(client.get("/api/v1/history").json["items"]) == 1
     assert store.purge(0) == 0  # 0 keeps everything
+
+
+def test_firefox_extension_origin_is_accepted_only_with_a_valid_token(make_app):
+    app = make_app(ALLOWED_ORIGINS=(EXT,))
+    client = app.test_client()
+    moz = "moz-extension://0d3c2b1a-1234-4abc-9def-112233445566"
+    r = audit(client, {"Origin": moz})
+    assert r.status_code == 403 and r.json["error"]["code"] == "origin_not_allowed"
+    r = audit(client, {"Origin": moz, "Authorization": "Bearer not-a-real-token"})
+    assert r.status_code == 401 and r.json["error"]["code"] == "invalid_token"
+    token, _ = app.extensions["auditor"].store.create_token("firefox")
+    r = audit(client, {"Origin": moz, "Authorization": f"Bearer {token}"})
+    assert r.status_code == 200

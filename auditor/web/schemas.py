@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, field_validator
@@ -57,7 +57,9 @@ class HistoryQuery(BaseModel):
     since: AwareDatetime | None = Field(
         None, description="RFC 3339 date-time with offset; only audits at or after it."
     )
-    before: int | None = Field(None, ge=1, description="Page on: only audits with a lower id.")
+    before: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Page on: only audits with a lower id."
+    )
     limit: int = Field(100, ge=1, le=500)
 
     @field_validator("since", mode="before")
@@ -66,6 +68,17 @@ class HistoryQuery(BaseModel):
         # pydantic would also take "0.5" (a Unix time) or a bare date; the schema says RFC 3339.
         if isinstance(value, str) and not _RFC3339.match(value):
             raise ValueError("must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z")
+        return value
+
+    @field_validator("since")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        # 0001-01-01T00:00:00+14:00 parses, but has no UTC equivalent a database can hold
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("date-time is out of range") from None
         return value
 
 
