@@ -1,6 +1,5 @@
 """Trust Auditor: catches trust withdrawals in business writing before it is sent."""
 
-from auditor import corpus as _corpus  # noqa: F401  registers the sameness (LM9xx) enricher
 from auditor import learned as _learned  # noqa: F401  registers the learned-model enricher
 from auditor.config import Config, load_config
 from auditor.engine import audit

@@ -1,8 +1,7 @@
-"""A team's published corpus: reading folders, saving and loading sameness index files, and the
-engine hook that reports near-duplicates of it (rules LM901, LM902).
+"""A team's published corpus: reading folders, saving and loading sameness index files.
 
-Importing this module is cheap (it registers the hook); numpy and the index load only when a
-corpus is actually used.
+The engine hands the loaded index to the LM901/LM902 rules (`classifiers/rules/lemming.toml`).
+Importing this module is cheap; numpy and the index load only when a corpus is actually used.
 """
 
 from __future__ import annotations
@@ -14,33 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.engine import ENRICHERS
 from auditor.ingest import InputError, decode, html_to_text, markdown_to_text
-from classifiers.findings import Finding, Suggestion
 
 if TYPE_CHECKING:
-    from classifiers.rules import Context
     from classifiers.sameness import SamenessIndex
-    from classifiers.text import Doc
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 5_000_000
 # A passage this long copied verbatim is reuse even when the rest of the text is new.
 MIN_PASSAGE_WORDS = 25
-
-# The LM9xx findings come from the index, not from a rule file: their text lives here.
-NEAR_DUPLICATE_RULE = {
-    "rule": "LM901",
-    "name": "near-duplicate-of-published",
-    "rationale": "Seed 001: “promoting the same content” — 25 people sharing the same post is "
-    "mass un-differentiation. A text that repeats what is already out there adds nothing new.",
-}
-PASSAGE_RULE = {
-    "rule": "LM902",
-    "name": "reused-passage",
-    "rationale": "Seed 001: the aggregation delusion includes regurgitated text. A passage "
-    "copied from published content reads as recycled to anyone who has seen it.",
-}
 
 
 @dataclass
@@ -139,7 +120,8 @@ def load_corpus(path: Path) -> SamenessIndex:
 _LOADED: dict[tuple[str, int, int], SamenessIndex] = {}
 
 
-def _resolve(corpus: Any) -> Any:
+def resolve_corpus(corpus: Any) -> Any:
+    """An index object as given, or the index (or folder) at a path, loaded once per file version."""
     if isinstance(corpus, str | os.PathLike):
         p = Path(corpus)
         st = p.stat()
@@ -149,84 +131,3 @@ def _resolve(corpus: Any) -> Any:
             _LOADED[key] = load_corpus(p)
         return _LOADED[key]
     return corpus
-
-
-def _snap_to_sentences(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Winnowing finds shared text to within a few words; report whole sentences."""
-    first = doc.sentence_at(start)
-    last = doc.sentence_at(max(start, end - 1))
-    return (first.start if first else start, max(last.end if last else end, end))
-
-
-def sameness_enricher(
-    body: Doc, subject: Doc | None, ctx: Context, extras: dict[str, Any]
-) -> tuple[list[Finding], dict[str, float]]:
-    """When `audit(..., corpus=…)` is given an index (or a path to one), report the closest
-    published document the draft nearly duplicates (LM901), or else the longest passage it
-    copies (LM902)."""
-    corpus = extras.get("corpus")
-    if corpus is None:
-        return [], {}
-    from classifiers.sameness import NEAR_DUPLICATE
-
-    index = _resolve(corpus)
-    matches = index.query(body.text, min_shared=3, limit=5)
-    if not matches:
-        return [], {}
-    best = matches[0]
-    others = [_summary(m) for m in matches[1:]]
-    if best.similarity >= NEAR_DUPLICATE:
-        start, end = _snap_to_sentences(body, best.start, best.end)
-        meta, severity, weight = NEAR_DUPLICATE_RULE, "warning", 12.0
-        message = (
-            f"Near-duplicate of {best.doc_id} (similarity {best.similarity:.2f}): readers who "
-            "have seen that text learn nothing new here."
-        )
-        title = f"Rewrite for this reader, or link to {best.doc_id} instead of repeating it."
-    else:
-        passage = max(matches, key=lambda m: max(b - a for a, b in m.runs))
-        run = max(passage.runs, key=lambda r: r[1] - r[0])
-        words = len(body.words_of(_span(run)))
-        if words < MIN_PASSAGE_WORDS:
-            return [], {}
-        best = passage
-        start, end = _snap_to_sentences(body, *run)
-        meta, severity, weight = PASSAGE_RULE, "suggestion", 6.0
-        message = (
-            f"This passage (about {words} words) repeats {best.doc_id}; copied text reads as "
-            "recycled to anyone who has seen the original."
-        )
-        title = f"Say it in your own words for this reader, or quote and link {best.doc_id}."
-    finding = Finding(
-        rule=meta["rule"],
-        name=meta["name"],
-        category="lemming",
-        severity=severity,
-        message=message,
-        start=start,
-        end=end,
-        text=body.text[start:end],
-        suggestion=Suggestion(title),
-        field=body.field,
-        weight=weight,
-        extra={"match": _summary(best), "other_matches": others},
-    )
-    return [finding], {}
-
-
-def _summary(m: Any) -> dict[str, Any]:
-    """Without offsets: the finding's own span is the one clients convert (UTF-16 for browsers)."""
-    d = m.to_dict()
-    d.pop("start", None)
-    d.pop("end", None)
-    return d
-
-
-def _span(run: tuple[int, int]) -> Any:
-    from classifiers.text import Span
-
-    return Span(run[0], run[1])
-
-
-if sameness_enricher not in ENRICHERS:
-    ENRICHERS.append(sameness_enricher)

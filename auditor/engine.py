@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.config import Config
+from auditor.corpus import resolve_corpus
 from auditor.ingest import InputError, html_to_text, validate_text
 from auditor.report import Report
 from classifiers import readability
@@ -66,6 +67,7 @@ def audit(
         max_words=int(config.threshold(kind, "max_words")),
         banned=config.banned_phrases,
         preferred=config.preferred_terms,
+        corpus=resolve_corpus(corpus) if corpus is not None else None,
     )
     rules = _active_rules(config)
 
@@ -77,9 +79,7 @@ def audit(
 
     learned: dict[str, float] = {}
     for enrich in ENRICHERS:
-        extra_findings, extra_scores = enrich(
-            body, subject_doc, ctx, {"corpus": corpus, "config": config}
-        )
+        extra_findings, extra_scores = enrich(body, subject_doc, ctx, {"config": config})
         findings.extend(f for f in extra_findings if config.enabled(f.rule))
         learned.update(extra_scores)
 

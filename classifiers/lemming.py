@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
-from classifiers.text import Doc
+from classifiers.text import Doc, Span
 
 _RULE_REGEX: dict[str, re.Pattern[str]] = {}
 
@@ -184,3 +185,64 @@ def hashtag_stuffing(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         start, end = run[0].start(), run[-1].end()
         values = {"match": doc.text[start:end], "extra": len(run), "total": len(tags)}
         yield Hit(start, end, values)
+
+
+# --- sameness against the team's published content (ctx.corpus) ------------------------------
+
+
+def _corpus_matches(doc: Doc, ctx: Context) -> list[Any]:
+    """The index's matches for the body, once per document (both LM9xx rules read them)."""
+    if ctx.corpus is None or doc.field != "body":
+        return []
+    if "corpus_matches" not in doc.memo:
+        doc.memo["corpus_matches"] = ctx.corpus.query(doc.text, min_shared=3, limit=5)
+    return doc.memo["corpus_matches"]  # type: ignore[return-value]
+
+
+def _snap_to_sentences(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Winnowing finds shared text to within a few words; report whole sentences."""
+    first = doc.sentence_at(start)
+    last = doc.sentence_at(max(start, end - 1))
+    return (first.start if first else start, max(last.end if last else end, end))
+
+
+def _match_summary(m: Any) -> dict[str, Any]:
+    """Without offsets: the finding's own span is the one clients convert (UTF-16 for browsers)."""
+    d = m.to_dict()
+    d.pop("start", None)
+    d.pop("end", None)
+    return d
+
+
+@detector("corpus_near_duplicate")
+def corpus_near_duplicate(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """LM901: the draft nearly duplicates a published document."""
+    from classifiers.sameness import NEAR_DUPLICATE
+
+    matches = _corpus_matches(doc, ctx)
+    if matches and matches[0].similarity >= NEAR_DUPLICATE:
+        best = matches[0]
+        start, end = _snap_to_sentences(doc, best.start, best.end)
+        values = {"doc_id": best.doc_id, "similarity": f"{best.similarity:.2f}"}
+        extra = {
+            "match": _match_summary(best),
+            "other_matches": [_match_summary(m) for m in matches[1:]],
+        }
+        yield Hit(start, end, values, extra=extra)
+
+
+@detector("corpus_passage")
+def corpus_passage(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """LM902: no near-duplicate, but a long passage is copied from a published document."""
+    from classifiers.sameness import NEAR_DUPLICATE
+
+    matches = _corpus_matches(doc, ctx)
+    if not matches or matches[0].similarity >= NEAR_DUPLICATE:
+        return
+    passage = max(matches, key=lambda m: max(b - a for a, b in m.runs))
+    a, b = max(passage.runs, key=lambda r: r[1] - r[0])
+    words = len(doc.words_of(Span(a, b)))
+    if words >= int(rule.params.get("min_words", 25)):
+        start, end = _snap_to_sentences(doc, a, b)
+        values = {"doc_id": passage.doc_id, "words": str(words)}
+        yield Hit(start, end, values, extra={"match": _match_summary(passage)})

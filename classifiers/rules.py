@@ -36,6 +36,7 @@ class Hit:
     end: int | None
     values: dict[str, Any] = dc_field(default_factory=dict)
     replacement: str | None = None
+    extra: dict[str, Any] | None = None  # structured detail for clients (e.g. the matched doc)
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class Context:
     max_words: int = 200
     banned: dict[str, str] = dc_field(default_factory=dict)
     preferred: dict[str, str] = dc_field(default_factory=dict)
+    corpus: Any = None  # a loaded sameness index of the team's published content, if any
 
 
 Detector = Callable[[Doc, "Rule", Context], Iterable[Hit]]
@@ -400,6 +402,7 @@ def _run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
                 polarity=rule.polarity,
                 field=doc.field,
                 weight=rule.weight,
+                extra=hit.extra or {},
             )
         )
         if len(out) >= rule.max_per_doc:

@@ -19,7 +19,14 @@ def _fired(rule, text: str) -> bool:
         banned_phrases=dict(rule.params.get("example_banned", {})),
         preferred_terms=dict(rule.params.get("example_preferred", {})),
     )
-    report = audit(text, kind=kind, config=config)
+    corpus = None
+    if rule.params.get("example_corpus"):
+        from classifiers.sameness import SamenessIndex
+
+        corpus = SamenessIndex()
+        for doc_id, published in rule.params["example_corpus"].items():
+            corpus.add(doc_id, published)
+    report = audit(text, kind=kind, config=config, corpus=corpus)
     return any(f.rule == rule.code for f in report.findings)
 
 
