@@ -14,6 +14,7 @@ quoted speech or after "not" is the false-alarm pattern users hate in alex and p
 from __future__ import annotations
 
 import re
+from functools import cache
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -346,22 +347,31 @@ def needles(rule: Rule) -> tuple[str, ...]:
 _NEEDLES: dict[str, tuple[str, ...]] = {}
 
 
+@cache
+def _needle_regex(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+
+
 def candidate_spans(doc: Doc, keys: tuple[str, ...]) -> list[Span]:
     """The sentences that contain one of `keys` (whole text when there are no keys)."""
     lower, sents = doc.lower, doc.sentences
     if not keys or len(lower) != len(doc.text):  # lowercasing changed offsets (rare scripts)
         return [Span(0, len(doc.text))]
-    picked: set[int] = set()
-    for key in keys:
-        i = lower.find(key)
-        while i != -1:
-            idx = doc.sentence_index(i)
-            picked.add(idx)
-            # one hit marks the sentence: look on from its end (at least one past this hit)
-            i = lower.find(key, max(i + 1, sents[idx].end if sents else i + 1))
-        if len(picked) == len(sents):
-            break
-    return [sents[i] for i in sorted(picked)] if sents else []
+    if not sents:
+        return []
+    rx = _needle_regex(keys)
+    picked: list[Span] = []
+    pos = 0
+    while True:
+        m = rx.search(lower, pos)
+        if m is None:
+            return picked
+        idx = doc.sentence_index(m.start())
+        s = sents[idx]
+        if not picked or picked[-1] != s:
+            picked.append(s)
+        # one hit marks the sentence: look on from its end (at least one past this hit)
+        pos = max(m.start() + 1, s.end)
 
 
 def _matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
