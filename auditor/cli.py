@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "auditor.web.cli",
+    "auditor.service_cli",
     "auditor.crawl_cli",
     "auditor.learned_cli",
     "auditor.index_cli",

@@ -217,10 +217,12 @@ def _match_summary(m: Any) -> dict[str, Any]:
 @detector("corpus_near_duplicate")
 def corpus_near_duplicate(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """LM901: the draft nearly duplicates a published document."""
-    from classifiers.sameness import NEAR_DUPLICATE
-
     matches = _corpus_matches(doc, ctx)
-    if matches and matches[0].similarity >= NEAR_DUPLICATE:
+    if not matches:
+        return
+    from classifiers.sameness import NEAR_DUPLICATE  # numpy: only when a corpus is in use
+
+    if matches[0].similarity >= NEAR_DUPLICATE:
         best = matches[0]
         start, end = _snap_to_sentences(doc, best.start, best.end)
         values = {"doc_id": best.doc_id, "similarity": f"{best.similarity:.2f}"}
@@ -234,10 +236,12 @@ def corpus_near_duplicate(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 @detector("corpus_passage")
 def corpus_passage(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """LM902: no near-duplicate, but a long passage is copied from a published document."""
+    matches = _corpus_matches(doc, ctx)
+    if not matches:
+        return
     from classifiers.sameness import NEAR_DUPLICATE
 
-    matches = _corpus_matches(doc, ctx)
-    if not matches or matches[0].similarity >= NEAR_DUPLICATE:
+    if matches[0].similarity >= NEAR_DUPLICATE:
         return
     passage = max(matches, key=lambda m: max(b - a for a, b in m.runs))
     a, b = max(passage.runs, key=lambda r: r[1] - r[0])

@@ -116,3 +116,21 @@ def test_rules_lists_every_rule_and_explain_shows_examples():
     assert "SO101" in listing and "IN101" in listing
     shown = run("explain", "in101").stdout.decode()
     assert "Fires on:" in shown and "I know how you feel about the delay." in shown
+
+
+def test_check_imports_neither_the_web_stack_nor_numpy_nor_sklearn():
+    """Start-up time: `auditor check` must not pay for Flask, numpy or scikit-learn imports."""
+    code = (
+        "import sys\n"
+        "from auditor.cli import main\n"
+        "rc = main(['check', sys.argv[1]])\n"
+        "heavy = {'flask', 'numpy', 'sklearn', 'pydantic', 'sqlalchemy', 'textstat'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLES / "cold-email-bad.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
