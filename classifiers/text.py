@@ -155,27 +155,13 @@ class Doc:
         self.sentences  # noqa: B018 - fills _starts
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
 
+    @cached_property
+    def _word_starts(self) -> list[int]:
+        return [w.start for w in self.words]
+
     def words_of(self, span: Span) -> list[Word]:
-        ws = self.words
-        lo = (
-            bisect.bisect_left([w.start for w in ws], span.start)
-            if len(ws) < 64
-            else _bisect_words(ws, span.start)
-        )
-        out = []
-        for w in ws[lo:]:
-            if w.start >= span.end:
-                break
-            out.append(w)
-        return out
-
-
-def _bisect_words(ws: list[Word], offset: int) -> int:
-    lo, hi = 0, len(ws)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ws[mid].start < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+        """The words inside a span (many rules ask per sentence: bisect, no scan)."""
+        starts = self._word_starts
+        lo = bisect.bisect_left(starts, span.start)
+        hi = bisect.bisect_left(starts, span.end, lo)
+        return self.words[lo:hi]
