@@ -14,9 +14,9 @@ quoted speech or after "not" is the false-alarm pattern users hate in alex and p
 from __future__ import annotations
 
 import re
-from functools import cache
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from classifiers.findings import Finding
