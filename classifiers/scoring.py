@@ -6,6 +6,9 @@ value_add, trust — higher is better. All on 0..100.
 The trust equation T = (C + R + I) / S uses C, R, I, S on 1..10. T then lies in [0.3, 30];
 `trust` maps it to 0..100 on a log scale, so that 50 is T = 3 (C=R=I=S) and each doubling of
 T moves the score by the same amount.
+
+A driver's `contribution` is signed in its score's own direction (for a problem rating, positive
+means more of the problem; for value_add, C, R, I and trust, positive means better).
 """
 
 from __future__ import annotations
@@ -109,7 +112,14 @@ def score(
         own = -sum(c for _, c in contrib.values()) / lf
         spill = sum(w * (scores[r] - 50.0) / 10.0 for r, w in _SPILL.get(part, {}).items())
         parts[part] = _clamp(5.5 + (own + spill) / 5.0, 1.0, 10.0)
-        trust_drivers[part] = _drivers({r: (n, -c) for r, (n, c) in contrib.items()}, 1 / lf)
+        own_drivers = _drivers({r: (n, -c) for r, (n, c) in contrib.items()}, 1 / lf)
+        # what a part takes from other ratings is explained by those ratings' rules, weighted
+        spilled = [
+            Driver(d.rule, d.count, w * d.contribution)
+            for r, w in _SPILL.get(part, {}).items()
+            for d in drivers[r]
+        ]
+        trust_drivers[part] = sorted(own_drivers + spilled, key=lambda d: -abs(d.contribution))
     so = scores["self_orientation"]
     parts["self_orientation"] = _clamp(2.0 + 8.0 * so / 100.0, 1.0, 10.0)
     trust_drivers["self_orientation"] = drivers["self_orientation"]
@@ -117,9 +127,15 @@ def score(
         "self_orientation"
     ]
     scores["trust"] = 100.0 * math.log(t / T_MIN) / math.log(T_MAX / T_MIN)
-    drivers["trust"] = sorted(
-        (d for ds in trust_drivers.values() for d in ds), key=lambda d: -abs(d.contribution)
-    )
+    merged: dict[str, Driver] = {}
+    for part, ds in trust_drivers.items():
+        sign = -1.0 if part == "self_orientation" else 1.0  # S divides: more S, less trust
+        for d in ds:
+            if d.rule in merged:  # a rule can move two parts (value-add feeds C and I)
+                merged[d.rule].contribution += sign * d.contribution
+            else:
+                merged[d.rule] = Driver(d.rule, d.count, sign * d.contribution)
+    drivers["trust"] = sorted(merged.values(), key=lambda d: -abs(d.contribution))
     equation = {k: round(v, 2) for k, v in parts.items()}
     equation["T"] = round(t, 3)
     return Scores(

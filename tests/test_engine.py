@@ -149,3 +149,14 @@ def test_subject_findings_carry_the_subject_field():
     )
     (f,) = report.findings
     assert f.field == "subject" and f.start == 0 and f.text == "I know how you feel"
+
+
+def test_trust_parts_name_the_rules_of_the_ratings_they_draw_on():
+    report = audit(BAD, kind="email")
+    te = report.to_dict()["trust_equation"]
+    cred = {d["rule"] for d in te["drivers"]["credibility"]}
+    assert cred & {d.rule for d in report.drivers["lemming"]}, "C moved by lemming, unexplained"
+    trust = {d.rule: d.contribution for d in report.drivers["trust"]}
+    so = [d.rule for d in report.drivers["self_orientation"] if d.contribution > 0]
+    assert so and all(trust[r] < 0 for r in so), "self-orientation must lower trust"
+    assert len(trust) == len(report.drivers["trust"]), "each rule listed once"
