@@ -152,6 +152,15 @@ def test_a_shared_footer_alone_does_not_chain_pages_into_one_cluster():
     assert near_duplicate_clusters(texts, NEAR_DUPLICATE) == []
 
 
+def test_verbatim_copies_cluster_even_past_the_posting_cap():
+    """Fingerprints shared by more than `max_posting` texts nominate no pairs; verbatim copies
+    (a post syndicated to many pages) still group."""
+    texts = {f"copy-{i:02d}": RETURNS for i in range(8)} | {"other": DOCKS, "more": LISBON}
+    assert near_duplicate_clusters(texts, 0.5, max_posting=4) == [
+        [f"copy-{i:02d}" for i in range(8)]
+    ]
+
+
 def test_cluster_threshold_must_be_a_fraction():
     with pytest.raises(ValueError):
         near_duplicate_clusters({"a": RETURNS}, 0)
