@@ -5,7 +5,7 @@ from auditor.config import Config, load_config
 from auditor.engine import audit
 from auditor.ingest import InputError
 from auditor.report import Report
-from classifiers.findings import Edit, Finding, Suggestion
+from classifiers.findings import Edit, Finding, Suggestion, apply_edits
 
 __all__ = [
     "Config",
@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "Report",
     "Suggestion",
+    "apply_edits",
     "audit",
     "load_config",
 ]

@@ -121,14 +121,16 @@ OPEN_STATES = ("queued", "claimed")
 FINAL_STATES = ("done", "failed")
 
 
-def default_db_url() -> str:
-    env = os.environ.get("TRUST_AUDITOR_CRAWL_DB")
-    if env:
-        return env
+def data_dir() -> Path:
+    """Where crawls and the embedded queue live by default (XDG data folder)."""
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     folder = base / "trust-auditor"
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'crawls.db'}"
+    return folder
+
+
+def default_db_url() -> str:
+    return os.environ.get("TRUST_AUDITOR_CRAWL_DB") or f"sqlite:///{data_dir() / 'crawls.db'}"
 
 
 def url_hash(url: str) -> str:

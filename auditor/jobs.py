@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from auditor.crawl_store import CrawlStore, default_db_url
+from auditor.crawl_store import CrawlStore, data_dir, default_db_url
 
 log = logging.getLogger("auditor.jobs")
 QUEUE_ENV = "TRUST_AUDITOR_QUEUE"
@@ -26,13 +25,7 @@ NAME = "trust-auditor-crawls"
 
 
 def default_queue_url() -> str:
-    env = os.environ.get(QUEUE_ENV)
-    if env:
-        return env
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    folder = base / "trust-auditor"
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'queue.db'}"
+    return os.environ.get(QUEUE_ENV) or f"sqlite:///{data_dir() / 'queue.db'}"
 
 
 def make_huey(url: str) -> Huey:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -29,6 +30,20 @@ class Edit:
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "replacement": self.replacement}
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """The text with the edits made. Edits from several findings may be combined; overlapping
+    ones are refused, since applying both would garble the text."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise ValueError(f"edits overlap: {a.start}-{a.end} and {b.start}-{b.end}")
+    for e in reversed(ordered):
+        if not 0 <= e.start <= e.end <= len(text):
+            raise ValueError(f"edit {e.start}-{e.end} is outside the text")
+        text = text[: e.start] + e.replacement + text[e.end :]
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,14 +70,9 @@ def _first_words(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(ws[0].lower.replace("’", "'") for w in words if (ws := words_in(w)))
 
 
-def word_set(doc: Doc) -> frozenset[str]:
-    """The text's distinct lower-cased words, computed once per Doc (a cheap pre-filter)."""
-    return doc.word_set
-
-
 def may_contain(doc: Doc, words: tuple[str, ...]) -> bool:
     """False when no listed phrase can occur: none of their first words is in the text."""
-    return not _first_words(words).isdisjoint(word_set(doc))
+    return not _first_words(words).isdisjoint(doc.word_set)
 
 
 def _param_regex(rule: Rule, key: str) -> re.Pattern[str]:

@@ -115,3 +115,14 @@ def redis_url() -> str:
     if not _port_open("127.0.0.1", 6379):
         pytest.skip("Redis is not running on 127.0.0.1:6379 (scripts/setup-test.sh starts it)")
     return REDIS_URL
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Under CI a skip is a failure: `.ci/run` installs every browser, service and data set the
+    tests need, so a skip there can only mean a missing install step hiding untested code."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI (everything should be installed): {report.longrepr}"

@@ -8,6 +8,7 @@ import pytest
 from auditor import audit
 from auditor.config import Config
 from classifiers.clickbait import infer_first_contact
+from classifiers.findings import apply_edits
 
 COLD_BODY = (
     "Hi Dana,\n\nMy name is Lee and I lead partnerships at Acme. Your Q3 filing mentions a new "
@@ -19,12 +20,6 @@ REPLY_BODY = (
 )
 
 
-def _apply(text: str, edits) -> str:
-    for e in sorted(edits, key=lambda e: e.start, reverse=True):
-        text = text[: e.start] + e.replacement + text[e.end :]
-    return text
-
-
 def _findings(text: str, code: str, kind: str = "email", **kw):
     report = audit(text, kind=kind, config=Config(select=[code]), **kw)
     return [f for f in report.findings if f.rule == code]
@@ -34,7 +29,7 @@ def test_fake_re_on_a_cold_email_is_flagged_on_the_subject_and_the_edit_removes_
     subject = "Re: quick question"
     (f,) = _findings(COLD_BODY, "CB106", subject=subject)
     assert f.field == "subject" and f.text == "Re:"
-    assert _apply(subject, f.suggestion.edits) == "quick question"
+    assert apply_edits(subject, f.suggestion.edits) == "quick question"
 
 
 def test_re_on_a_real_reply_with_quoted_thread_is_not_flagged():
@@ -100,7 +95,7 @@ def test_listicle_headline_is_not_looked_for_in_an_email_body():
 def test_punctuation_run_is_replaced_by_one_mark(text, run, fixed):
     (f,) = _findings(text, "CB104")
     assert f.text == run
-    assert _apply(text, f.suggestion.edits) == fixed
+    assert apply_edits(text, f.suggestion.edits) == fixed
 
 
 def test_all_caps_run_is_one_finding_and_acronyms_beside_it_are_not_shouting():

@@ -204,18 +204,14 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, capsys):
 
 @pytest.mark.browser
 def test_html_report_in_chromium_runs_no_injected_script_and_sorts(tmp_path):
-    import shutil
-
-    chromium = "/usr/lib/chromium/chromium"
-    if not shutil.which(chromium):
-        pytest.skip("Debian chromium is not installed (scripts/setup-test.sh installs it)")
+    from chromium import ARGS, CHROMIUM
     from playwright.sync_api import sync_playwright
 
     with SiteServer(hostile_site) as srv:
         rc, out = run_crawl(tmp_path, srv.base, "evil")
     assert rc == 0
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--headless=new"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page()
             dialogs, errors = [], []

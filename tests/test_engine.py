@@ -160,3 +160,31 @@ def test_trust_parts_name_the_rules_of_the_ratings_they_draw_on():
     so = [d.rule for d in report.drivers["self_orientation"] if d.contribution > 0]
     assert so and all(trust[r] < 0 for r in so), "self-orientation must lower trust"
     assert len(trust) == len(report.drivers["trust"]), "each rule listed once"
+
+
+def test_edits_apply_together_and_overlaps_are_refused():
+    from classifiers.findings import Edit, apply_edits
+
+    text = "I know how you feel. Just checking in."
+    assert apply_edits(text, [Edit(21, 38, ""), Edit(0, 19, "That sounds hard")]) == (
+        "That sounds hard. "
+    )
+    with pytest.raises(ValueError, match="overlap"):
+        apply_edits(text, [Edit(0, 10, "x"), Edit(5, 12, "y")])
+    with pytest.raises(ValueError, match="outside"):
+        apply_edits(text, [Edit(30, 99, "")])
+
+
+def test_every_safe_edit_on_the_bad_sample_applies_and_removes_its_finding():
+    from classifiers.findings import apply_edits
+
+    report = audit(BAD, kind="email")
+    safe = [f for f in report.findings if f.suggestion and f.suggestion.safe and f.field == "body"]
+    assert safe
+    for f in safe:
+        fixed = apply_edits(BAD, f.suggestion.edits)
+        assert fixed != BAD
+        again = audit(fixed, kind="email", config=Config(select=[f.rule]))
+        assert sum(g.rule == f.rule for g in again.findings) < sum(
+            g.rule == f.rule for g in report.findings
+        ), f"{f.rule}: its own edit did not remove the finding"

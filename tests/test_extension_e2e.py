@@ -24,11 +24,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from chromium import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 EXT = ROOT / "extension"
 PAGES = ROOT / "fixtures" / "pages"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 EXTENSION_ID = (EXT / "extension-id.txt").read_text().strip()
 # Firefox ids are per install; the test pins one with a pref so the service can allow it.
@@ -157,17 +157,7 @@ def browser(built: Path, service: str, tmp_path_factory: pytest.TempPathFactory)
             headless=False,
             executable_path=CHROMIUM,
             viewport={"width": 1280, "height": 800},
-            args=[
-                "--headless=new",
-                f"--disable-extensions-except={ext}",
-                f"--load-extension={ext}",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=[*ARGS, f"--disable-extensions-except={ext}", f"--load-extension={ext}"],
         )
         worker = (
             ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker")

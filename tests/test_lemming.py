@@ -7,12 +7,7 @@ import pytest
 
 from auditor import audit
 from auditor.config import Config
-
-
-def _apply(text: str, edits) -> str:
-    for e in sorted(edits, key=lambda e: e.start, reverse=True):
-        text = text[: e.start] + e.replacement + text[e.end :]
-    return text
+from classifiers.findings import apply_edits
 
 
 def _findings(text: str, code: str, kind: str = "email", **kw):
@@ -34,7 +29,7 @@ def _findings(text: str, code: str, kind: str = "email", **kw):
 def test_leverage_verb_edit_replaces_it_with_the_matching_form_of_use(text, expected):
     (f,) = _findings(text, "LM102")
     assert f.suggestion.safe
-    assert _apply(text, f.suggestion.edits) == expected
+    assert apply_edits(text, f.suggestion.edits) == expected
 
 
 def test_filler_opener_on_its_own_line_is_deleted_with_its_line_break_and_keeps_the_greeting():
@@ -43,7 +38,7 @@ def test_filler_opener_on_its_own_line_is_deleted_with_its_line_break_and_keeps_
     )
     (f,) = _findings(text, "LM105")
     assert f.text == "I hope this email finds you well"
-    assert _apply(text, f.suggestion.edits) == (
+    assert apply_edits(text, f.suggestion.edits) == (
         "Hi Sam,\n\nYour Q3 filing mentions a new warehouse."
     )
 
@@ -60,7 +55,9 @@ def test_hashtags_beyond_three_are_flagged_as_one_run_and_deleting_it_keeps_the_
     (f,) = _findings(text, "LM112", kind="social")
     assert f.text == "#supplychain #ecommerce #growth"
     assert f.message.startswith("6 hashtags")
-    assert _apply(text, f.suggestion.edits) == "Case study is live. #retail #returns #logistics"
+    assert (
+        apply_edits(text, f.suggestion.edits) == "Case study is live. #retail #returns #logistics"
+    )
 
 
 def test_surplus_hashtags_in_separate_places_get_separate_non_overlapping_edits():
@@ -70,7 +67,7 @@ def test_surplus_hashtags_in_separate_places_get_separate_non_overlapping_edits(
     edits = [e for f in found for e in f.suggestion.edits]
     spans = sorted((e.start, e.end) for e in edits)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
-    assert _apply(text, edits) == "#sales #marketing #growth Big week ahead. Thanks all"
+    assert apply_edits(text, edits) == "#sales #marketing #growth Big week ahead. Thanks all"
 
 
 def test_hashtag_stuffing_does_not_apply_to_email():

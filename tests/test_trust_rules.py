@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from auditor import Config, audit
+from classifiers.findings import apply_edits
 from classifiers.rules import load_rules
 
 MINE = ("CR", "RE", "IN", "TA")
@@ -16,12 +17,6 @@ TRUST_PARTS = ("CR", "RE", "IN")
 def _codes(text: str, kind: str = "email", **config) -> list[str]:
     report = audit(text, kind=kind, config=Config(select=list(MINE), **config))
     return [f.rule for f in report.findings]
-
-
-def _apply(text: str, edits) -> str:
-    for e in sorted(edits, key=lambda e: -e.start):
-        text = text[: e.start] + e.replacement + text[e.end :]
-    return text
 
 
 # Realistic, well-written business texts: no trust withdrawal of ours may fire on any of them.
@@ -134,7 +129,7 @@ def test_fake_empathy_safe_edit_turns_into_an_acknowledgment():
     text = "I know how you feel about the delay."
     (finding,) = [f for f in audit(text).findings if f.rule == "IN101"]
     assert finding.suggestion.safe
-    fixed = _apply(text, finding.suggestion.edits)
+    fixed = apply_edits(text, finding.suggestion.edits)
     assert fixed == "I can see why that's frustrating about the delay."
     assert "IN101" not in _codes(fixed)
     assert "IN121" in _codes(fixed)
@@ -225,4 +220,6 @@ def test_preferred_term_is_a_safe_replacement_that_keeps_capitals():
     assert found == [("TA002", "Utilize"), ("TA002", "app"), ("TA002", "utilize")]
     edits = [e for f in report.findings for e in f.suggestion.edits]
     assert all(f.suggestion.safe for f in report.findings)
-    assert _apply(text, edits) == "Use the mobile app. We use it daily, and the mobile app too."
+    assert (
+        apply_edits(text, edits) == "Use the mobile app. We use it daily, and the mobile app too."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor import Config, audit
-from classifiers.findings import Finding
+from classifiers.findings import Finding, apply_edits
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"
 BAD = (SAMPLES / "cold-email-bad.txt").read_text()
@@ -18,13 +18,6 @@ def _found(text: str, code: str, kind: str = "email") -> list[Finding]:
     ]
 
 
-def _apply(text: str, f: Finding) -> str:
-    assert f.suggestion is not None
-    for e in sorted(f.suggestion.edits, key=lambda e: -e.start):
-        text = text[: e.start] + e.replacement + text[e.end :]
-    return text
-
-
 def test_empty_check_in_sentence_is_deleted_cleanly():
     text = (
         "Hi Sarah,\n\nJust checking in to see if you had a chance to read my last email. "
@@ -32,7 +25,7 @@ def test_empty_check_in_sentence_is_deleted_cleanly():
     )
     (f,) = _found(text, "VA108")
     assert f.suggestion.safe
-    assert _apply(text, f) == (
+    assert apply_edits(text, f.suggestion.edits) == (
         "Hi Sarah,\n\nThe proration guide is at stripe.com/docs/billing/prorations.\n\nBob"
     )
 

@@ -6,20 +6,10 @@ import shutil
 import tempfile
 
 import pytest
+from chromium import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DRAFT = (
     "Hi Sam, I noticed your team doubled its support staff this quarter. "
     "I know how you feel about vendor calls. Would a 10-minute call next Tuesday help?"
