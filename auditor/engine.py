@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from auditor.config import Config
@@ -28,8 +29,19 @@ ENRICHERS: list[Enricher] = []
 MODEL_VERSIONS: dict[str, str] = {}
 
 
-def _active_rules(config: Config) -> list[Rule]:
-    return [r for r in load_rules() if config.enabled(r.code)]
+def _active_rules(config: Config, kind: str | None = None) -> tuple[Rule, ...]:
+    """The rules a configuration turns on (for one kind, when given), worked out once."""
+    return _rules_for(tuple(config.select), tuple(config.ignore), kind)
+
+
+@cache
+def _rules_for(
+    select: tuple[str, ...], ignore: tuple[str, ...], kind: str | None
+) -> tuple[Rule, ...]:
+    config = Config(select=list(select), ignore=list(ignore))
+    return tuple(
+        r for r in load_rules() if config.enabled(r.code) and (kind is None or kind in r.kinds)
+    )
 
 
 def audit(
@@ -69,7 +81,7 @@ def audit(
         preferred=config.preferred_terms,
         corpus=resolve_corpus(corpus) if corpus is not None else None,
     )
-    rules = _active_rules(config)
+    rules = _active_rules(config, kind)
 
     body = Doc(text, kind)
     findings = run_rules(body, rules, ctx)
@@ -98,7 +110,11 @@ def audit(
         readability=readability.figures(body),
         word_count=words,
         findings=findings,
-        versions={"engine": ENGINE_VERSION, "rules": str(len(rules)), **MODEL_VERSIONS},
+        versions={
+            "engine": ENGINE_VERSION,
+            "rules": str(len(_active_rules(config))),
+            **MODEL_VERSIONS,
+        },
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         text=text,
         subject=subject,

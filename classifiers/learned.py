@@ -23,8 +23,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
+from operator import mul
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from classifiers.rules import Context, Hit, Rule, detector
 from classifiers.text import Doc
@@ -43,7 +45,10 @@ def word_ngrams(text: str, lo: int, hi: int, pattern: re.Pattern[str]) -> list[s
     tokens = pattern.findall(text)
     grams = list(tokens) if lo == 1 else []
     for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        if n == 2:
+            grams.extend(map(" ".join, zip(tokens, tokens[1:], strict=False)))
+        else:
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams
 
 
@@ -70,7 +75,7 @@ _FIRST_PLUR = frozenset("we us our ours ourselves we're we've we'll we’re we�
 _SECOND = frozenset(
     "you your yours yourself yourselves you're you've you'll you’re you’ve you’ll".split()
 )
-_URL = re.compile(r"https?://|www\.", re.I)
+_URL = re.compile(r"(?=[hw])(?:https?://|www\.)", re.I)  # the guard: fail fast elsewhere
 _SENT_END = re.compile(r"[.!?]+(?:\s|$)")
 
 LEXICAL_FEATURES = (
@@ -93,15 +98,15 @@ def lexical_features(text: str) -> list[float]:
     """Cheap, rule-like signals the n-grams miss: pronoun balance, numbers, sources, shape."""
     words = _WORD.findall(text)
     n = len(words)
-    lowered = [w.lower() for w in words]
-    sing = sum(w in _FIRST_SING for w in lowered)
-    plur = sum(w in _FIRST_PLUR for w in lowered)
-    second = sum(w in _SECOND for w in lowered)
-    digits = sum(w[0].isdigit() for w in words)
+    counts = Counter(map(str.lower, words))
+    sing = sum(counts[w] for w in _FIRST_SING)
+    plur = sum(counts[w] for w in _FIRST_PLUR)
+    second = sum(counts[w] for w in _SECOND)
+    firsts = [w[0] for w in words]
+    digits = sum(map(str.isdigit, firsts))
     sentences = max(1, len(_SENT_END.findall(text)) or 1)
-    caps_mid = sum(
-        1 for prev, w in zip(words, words[1:], strict=False) if w[0].isupper() and prev[-1:] != "."
-    )
+    # a capitalised word after the first (a word never ends in "." here, so no sentence test)
+    caps_mid = sum(map(str.isupper, firsts[1:]))
     denom = max(n, 1)
     return [
         sing / denom,
@@ -152,6 +157,19 @@ def _vocab_id(terms: list[str], idf: array) -> str:
     """One id per distinct (terms, idf): the body models share a vectorizer, so they share vectors."""
     key = (hash(tuple(terms)), idf.tobytes())
     return _VOCABS.setdefault(key, f"v{len(_VOCABS)}")
+
+
+class _Vector(NamedTuple):
+    """A sparse tf-idf vector as parallel lists: term, its index, its value, its count."""
+
+    terms: list[str]
+    at: list[int]
+    values: list[float]
+    counts: list[int]
+
+
+def _one_plus_log(c: int) -> float:
+    return 1.0 + math.log(c)
 
 
 class LinearModel:
@@ -220,25 +238,22 @@ class LinearModel:
             cache[key] = grams
         return grams
 
-    def _vector(
-        self, block: _Block, text: str, cache: dict[Any, Any]
-    ) -> list[tuple[str, int, float, int]]:
-        """The block's L2-normalised tf-idf entries (term, index, value, count), once per text."""
+    def _vector(self, block: _Block, text: str, cache: dict[Any, Any]) -> _Vector:
+        """The block's L2-normalised tf-idf entries, once per text and vocabulary. Built with
+        `map` over parallel lists: the per-term Python loop was the body models' main cost."""
         key = ("vec", block.key, block.vocab_id)
         vec = cache.get(key)
         if vec is None:
             index, idf = block.index, block.idf
-            raw = []
-            sq = 0.0
-            for g, c in self._grams(block, text, cache).items():
-                i = index.get(g)
-                if i is None:
-                    continue
-                v = (1.0 + math.log(c)) * idf[i] if block.sublinear else c * idf[i]
-                sq += v * v
-                raw.append((g, i, v, c))
+            grams = self._grams(block, text, cache)
+            terms = [g for g in grams if g in index]
+            at = list(map(index.__getitem__, terms))
+            counts = list(map(grams.__getitem__, terms))
+            tf = map(_one_plus_log, counts) if block.sublinear else counts
+            raw = list(map(mul, tf, map(idf.__getitem__, at)))
+            sq = sum(map(mul, raw, raw))
             norm = math.sqrt(sq) if sq > 0.0 else 1.0
-            vec = cache[key] = [(g, i, v / norm, c) for g, i, v, c in raw]
+            vec = cache[key] = _Vector(terms, at, [v / norm for v in raw], counts)
         return vec
 
     def decision(self, text: str, cache: dict[Any, Any] | None = None) -> float:
@@ -255,8 +270,8 @@ class LinearModel:
                     for c, x, m, s in zip(block.coef, feats, block.mean, block.scale, strict=True)
                 )
                 continue
-            coef = block.coef
-            total += sum(v * coef[i] for _, i, v, _ in self._vector(block, text, cache))
+            vec = self._vector(block, text, cache)
+            total += sum(map(mul, vec.values, map(block.coef.__getitem__, vec.at)))
         return total
 
     def predict(self, text: str, cache: dict[Any, Any] | None = None) -> float:
@@ -273,7 +288,8 @@ class LinearModel:
         for block in self.blocks:
             if block.kind != "word":
                 continue
-            for g, i, v, c in self._vector(block, text, cache):
+            vec = self._vector(block, text, cache)
+            for g, i, v, c in zip(vec.terms, vec.at, vec.values, vec.counts, strict=True):
                 out[g] = out.get(g, 0.0) + v * block.coef[i] / c
         return out
 
@@ -375,6 +391,25 @@ def learned_scores(body: Doc, subject: Doc | None, kind: str) -> dict[str, float
     return scores
 
 
+def _sentence_grams(doc: Doc) -> list[tuple[tuple[int, int], list[str], list[str]]]:
+    """Each sentence's words (longer than one letter) and word pairs, once per document."""
+    cache = _cache_of(doc)
+    grams = cache.get("sentence_grams")
+    if grams is None:
+        grams = []
+        for s in doc.sentences:
+            words = [w.lower for w in doc.words_of(s) if len(w.lower) > 1]
+            grams.append(
+                (
+                    (s.start, s.end),
+                    words,
+                    [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)],
+                )
+            )
+        cache["sentence_grams"] = grams
+    return grams
+
+
 def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | None:
     """The body sentence whose words push the model's score furthest in `sign`'s direction."""
     m = model(rating)
@@ -382,15 +417,14 @@ def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | 
         return None
     cache = _cache_of(doc)
     vectors = cache.get("body_vectors", {}) if cache.get("body_text") == doc.text else {}
-    weights = m.term_weights(doc.text, vectors)
+    get = m.term_weights(doc.text, vectors).get
+    zero = repeat(0.0)
     best, best_span = 0.0, None
-    for s in doc.sentences:
-        words = [w.lower for w in doc.words_of(s)]
-        words = [w for w in words if len(w) > 1]
-        total = sum(weights.get(w, 0.0) for w in words)
-        total += sum(weights.get(f"{a} {b}", 0.0) for a, b in zip(words, words[1:], strict=False))
+    for span, words, pairs in _sentence_grams(doc):
+        total = sum(map(get, words, zero))
+        total += sum(map(get, pairs, zero))
         if sign * total > best:
-            best, best_span = sign * total, (s.start, s.end)
+            best, best_span = sign * total, span
     return best_span
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.text import Doc, Span
 
@@ -58,7 +59,7 @@ def leverage_verb(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     verb_cues, noun_cues = set(p["verb_cues"]), set(p["noun_cues"])
     objects, finance = set(p["objects"]), set(p["finance_after"])
     text = doc.text
-    for m in _LEVERAGE.finditer(text):
+    for m in needles.matches(doc, _LEVERAGE):
         form = m.group().lower()
         prev, nxt = _prev_word(text, m.start()), _next_word(text, m.end())
         if nxt in ("ratio", "ratios", "multiple", "multiples", "covenant", "covenants"):
@@ -90,7 +91,7 @@ def filler_opener(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     text = doc.text
     if "hope" not in doc.lower and "trust" not in doc.lower:
         return
-    for m in _phrases_regex(rule).finditer(text):
+    for m in needles.matches(doc, _phrases_regex(rule)):
         if text[m.end() : m.end() + 1] == "-" or _SPECIFIC_AFTER.match(text, m.end()):
             continue  # "well-prepared for…", "doing well with the migration": not filler
         s = doc.sentence_at(m.start())

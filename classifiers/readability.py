@@ -17,10 +17,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.text import Doc
 from classifiers.text import _blocks as blocks
-from classifiers.trust import may_contain
 
 _TABLE_VERSION = "2"
 _VOWELS = re.compile(r"[aeiouy]+")
@@ -123,7 +123,7 @@ def figures(doc: Doc) -> dict[str, float | int]:
 
 
 def _compute_figures(doc: Doc) -> dict[str, float | int]:
-    words = [doc.text[w.start : w.end] for w in doc.words if not w.lower.isdigit()]
+    words = [w.lower for w in doc.words if not w.lower.isdigit()]
     n_words = len(words)
     n_sent = max(1, len(doc.sentences))
     if n_words == 0:
@@ -137,12 +137,16 @@ def _compute_figures(doc: Doc) -> dict[str, float | int]:
             "difficult_word_share": 0.0,
             "longest_sentence_words": 0,
         }
-    syll = sum(count_syllables(w) for w in words)
+    seen = _SEEN.get
+    counts = [seen(w) or count_syllables(w) for w in words]
+    syll = sum(counts)
     wps = n_words / n_sent
     spw = syll / n_words
     easy = easy_words()
     difficult = (
-        sum(1 for w in words if count_syllables(w) >= 2 and w.lower() not in easy) if easy else 0
+        sum(1 for w, n in zip(words, counts, strict=True) if n >= 2 and w not in easy)
+        if easy
+        else 0
     )
     longest = max((len(doc.words_of(s)) for s in doc.sentences), default=0)
     return {
@@ -268,12 +272,10 @@ def _vocabulary_regex(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[st
 def banned_phrase(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     if not ctx.banned:
         return
-    if not may_contain(doc, tuple(ctx.banned)):
-        return
     rx, advice = _vocabulary_regex(tuple(sorted(ctx.banned.items())))
     if not advice:
         return
-    for m in rx.finditer(doc.text):
+    for m in needles.matches(doc, rx):
         tip = advice.get(_norm(m.group()), "") or "Your team asked writers not to use it."
         yield Hit(m.start(), m.end(), {"match": m.group(), "advice": tip})
 
@@ -282,15 +284,13 @@ def banned_phrase(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 def preferred_term(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     if not ctx.preferred:
         return
-    if not may_contain(doc, tuple(ctx.preferred)):
-        return
     rx, preferred = _vocabulary_regex(tuple(sorted(ctx.preferred.items())))
     if not preferred:
         return
     # Where the preferred wording is already used (term "app" -> "mobile app"), leave it alone.
     wanted = tuple(sorted({(v, v) for v in preferred.values() if v.strip()}))
-    good = [m.span() for m in _vocabulary_regex(wanted)[0].finditer(doc.text)] if wanted else []
-    for m in rx.finditer(doc.text):
+    good = [m.span() for m in needles.matches(doc, _vocabulary_regex(wanted)[0])] if wanted else []
+    for m in needles.matches(doc, rx):
         if any(s <= m.start() and m.end() <= e for s, e in good):
             continue
         want = preferred.get(_norm(m.group()))

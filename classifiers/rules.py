@@ -19,8 +19,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from classifiers import needles
 from classifiers.findings import CATEGORIES, SEVERITIES, Edit, Finding, Suggestion
-from classifiers.text import KINDS, Doc, Span, words_in
+from classifiers.text import KINDS, Doc, Span
 
 DEFAULT_WEIGHT = {"info": 3.0, "suggestion": 5.0, "warning": 9.0, "error": 15.0}
 SCOPES = ("any", "body", "opening", "closing", "headline")
@@ -242,6 +243,8 @@ def load_rules() -> tuple[Rule, ...]:
     missing = [r.code for r in rules if r.detector and r.detector not in DETECTORS]
     if missing:
         raise RuleError(f"rules name unknown detectors: {missing}")
+    for rule in rules:
+        needles.register(rule_gate(rule) or ())
     return tuple(sorted(rules, key=lambda r: r.code))
 
 
@@ -290,33 +293,72 @@ def _first_content_sentence(doc: Doc) -> int:
     return 0
 
 
-_KEYS: dict[str, frozenset[str] | None] = {}
+_REGEX_CACHE: dict[tuple[str, str], re.Pattern[str] | None] = {}
 
 
-def _phrase_keys(rule: Rule) -> frozenset[str] | None:
-    """For each phrase its longest word: a phrase can only match a text that has that word.
+def rule_regex(rule: Rule, key: str = "patterns") -> re.Pattern[str] | None:
+    """Compile a rule's word list (`params.phrases`) or regexes (`params.patterns`) once."""
+    cache_key = (rule.code, key)
+    if cache_key not in _REGEX_CACHE:
+        p = rule.params
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        if key == "patterns" and p.get("phrases"):
+            source = phrase_regex(p["phrases"])
+        elif p.get(key):
+            value = p[key]
+            source = "|".join(f"(?:{x})" for x in value) if isinstance(value, list) else value
+        else:
+            source = None
+        _REGEX_CACHE[cache_key] = re.compile(source, flags | re.MULTILINE) if source else None
+    return _REGEX_CACHE[cache_key]
 
-    None when some phrase has no word at all (punctuation only), so no gate is safe.
-    """
-    if rule.code not in _KEYS:
-        found: set[str] | None = set()
-        for p in rule.phrases:
-            ws = words_in(p.replace("’", "'"))
-            if not ws:
-                found = None
-                break
-            found.add(max((w.lower for w in ws), key=len))
-        _KEYS[rule.code] = frozenset(found) if found is not None else None
-    return _KEYS[rule.code]
+
+def rule_gate(rule: Rule) -> frozenset[str] | None:
+    """Needles one of which a text must hold for the rule to fire (None: the rule has no such
+    gate). Word lists, patterns and guarded lists get theirs from their regex's literal start."""
+    if rule.code not in _GATES:
+        gate = None
+        rx = (
+            rule_regex(rule)
+            if rule.detector == "guarded"
+            else None
+            if rule.detector
+            else rule.regex
+        )
+        if rx is not None:
+            gate = needles.literal_prefixes(rx.pattern, rx.flags)
+            if gate is None and rule.detector == "guarded":
+                gate = rule_needles(rule) or None
+        _GATES[rule.code] = gate
+    return _GATES[rule.code]
+
+
+_GATES: dict[str, frozenset[str] | None] = {}
+
+
+def rule_needles(rule: Rule) -> frozenset[str]:
+    """Lower-case strings one of which every match of the rule contains: `params.needles`, or
+    the first word of each phrase in `params.phrases`; () when the rule names none."""
+    if rule.code not in _NEEDLES:
+        p = rule.params
+        found: set[str] = set(p.get("needles", ()))
+        if not found and p.get("phrases"):
+            for phrase in p["phrases"]:
+                m = _FIRST_WORD.search(phrase.lower())
+                if m:
+                    found.add(m.group())
+        _NEEDLES[rule.code] = frozenset(found)
+    return _NEEDLES[rule.code]
+
+
+_NEEDLES: dict[str, frozenset[str]] = {}
+_FIRST_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _regex_hits(doc: Doc, rule: Rule) -> Iterator[Hit]:
-    keys = _phrase_keys(rule) if rule.phrases else None
-    if keys is not None and keys.isdisjoint(doc.word_set):
-        return
     rx = rule.regex
     assert rx is not None
-    for m in rx.finditer(doc.text):
+    for m in needles.matches(doc, rx):
         if m.end() > m.start():
             yield Hit(m.start(), m.end(), {"match": m.group()})
 
@@ -369,7 +411,10 @@ def run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
     memo = doc.memo.setdefault("rule_findings", {})
     key = (rule.code, ctx.kind)
     if key not in memo:
-        memo[key] = _run_rule(doc, rule, ctx)
+        gate = rule_gate(rule)
+        memo[key] = (
+            [] if gate is not None and not needles.occurs(doc, gate) else _run_rule(doc, rule, ctx)
+        )
     return list(memo[key])
 
 

@@ -16,11 +16,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
 
+from classifiers import needles
 from classifiers.findings import Finding
-from classifiers.rules import Context, Hit, Rule, detector, phrase_regex, rules_by_code, run_rule
+from classifiers.rules import (
+    Context,
+    Hit,
+    Rule,
+    detector,
+    rule_needles,
+    rule_regex,
+    rules_by_code,
+    run_rule,
+)
 from classifiers.text import Doc, Span, Word
 
 T = TypeVar("T")
@@ -306,81 +315,17 @@ def reader_focus(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 # --- pattern rules with guards ----------------------------------------------------------------
 
-_REGEX_CACHE: dict[tuple[str, str], re.Pattern[str] | None] = {}
-
-
-def rule_regex(rule: Rule, key: str = "patterns") -> re.Pattern[str] | None:
-    """Compile a rule's word list (`params.phrases`) or regexes (`params.patterns`) once."""
-    cache_key = (rule.code, key)
-    if cache_key not in _REGEX_CACHE:
-        p = rule.params
-        flags = 0 if rule.case_sensitive else re.IGNORECASE
-        if key == "patterns" and p.get("phrases"):
-            source = phrase_regex(p["phrases"])
-        elif p.get(key):
-            value = p[key]
-            source = "|".join(f"(?:{x})" for x in value) if isinstance(value, list) else value
-        else:
-            source = None
-        _REGEX_CACHE[cache_key] = re.compile(source, flags | re.MULTILINE) if source else None
-    return _REGEX_CACHE[cache_key]
-
-
-_FIRST_WORD = re.compile(r"[a-z0-9]+")
-
-
-def needles(rule: Rule) -> tuple[str, ...]:
-    """Cheap substrings one of which every match contains: `params.needles`, or the first word
-    of each phrase in a word list. Regexes then run only on sentences holding a needle."""
-    if rule.code not in _NEEDLES:
-        p = rule.params
-        found: set[str] = set(p.get("needles", ()))
-        if not found and p.get("phrases"):
-            for phrase in p["phrases"]:
-                m = _FIRST_WORD.search(phrase.lower())
-                if m:
-                    found.add(m.group())
-        _NEEDLES[rule.code] = tuple(sorted(found))
-    return _NEEDLES[rule.code]
-
-
-_NEEDLES: dict[str, tuple[str, ...]] = {}
-
-
-@cache
-def _needle_regex(keys: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
-
-
-def candidate_spans(doc: Doc, keys: tuple[str, ...]) -> list[Span]:
-    """The sentences that contain one of `keys` (whole text when there are no keys)."""
-    lower, sents = doc.lower, doc.sentences
-    if not keys or len(lower) != len(doc.text):  # lowercasing changed offsets (rare scripts)
-        return [Span(0, len(doc.text))]
-    if not sents:
-        return []
-    rx = _needle_regex(keys)
-    picked: list[Span] = []
-    pos = 0
-    while True:
-        m = rx.search(lower, pos)
-        if m is None:
-            return picked
-        idx = doc.sentence_index(m.start())
-        s = sents[idx]
-        if not picked or picked[-1] != s:
-            picked.append(s)
-        # one hit marks the sentence: look on from its end (at least one past this hit)
-        pos = max(m.start() + 1, s.end)
-
 
 def _matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    last = -1
-    for span in candidate_spans(doc, needles(rule)):
-        for m in rx.finditer(doc.text, span.start, span.end):
-            if m.start() > last:
-                last = m.start()
-                yield m
+    """Matches inside each sentence: tried where the regex's literal start occurs or, when it
+    has none, in the sentences holding one of the rule's needles."""
+    keys = rule_needles(rule)
+    if needles.literal_prefixes(rx.pattern, rx.flags) is not None:
+        yield from needles.matches(doc, rx, in_sentences=bool(keys))
+        return
+    spans = needles.sentences_with(doc, keys) if keys else [Span(0, len(doc.text))]
+    for span in spans:
+        yield from rx.finditer(doc.text, span.start, span.end)
 
 
 def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
@@ -410,13 +355,10 @@ def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
 
 
 @detector("guarded")
-def guarded(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
+def guarded(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A word list or regex that respects quotes and (optionally) negation and questions."""
-    return doc_cache(
-        doc,
-        f"hits:{rule.code}",
-        lambda: [Hit(m.start(), m.end(), {"match": m.group()}) for m, _ in guarded_hits(doc, rule)],
-    )
+    for m, _ in guarded_hits(doc, rule):
+        yield Hit(m.start(), m.end(), {"match": m.group()})
 
 
 @detector("self_superlative")

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple
 
 KINDS = ("email", "social", "blog", "page", "headline")
@@ -32,12 +32,15 @@ class Word(NamedTuple):
     lower: str
 
 
+_new_word = partial(tuple.__new__, Word)  # builds a Word in C: a third faster than Word(...)
+
+
 def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     pattern_end = len(text) if end is None else end
-    return [
-        Word(m.start(), m.end(), m.group().lower())
-        for m in _WORD.finditer(text, start, pattern_end)
+    found = [
+        (m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text, start, pattern_end)
     ]
+    return list(map(_new_word, found))
 
 
 def _line_spans(text: str) -> list[Span]:
@@ -127,11 +130,6 @@ class Doc:
     @cached_property
     def words(self) -> list[Word]:
         return words_in(self.text)
-
-    @cached_property
-    def word_set(self) -> frozenset[str]:
-        """Distinct lower-cased words (’ as '): lets word-list rules skip texts they cannot match."""
-        return frozenset(w.lower.replace("’", "'") for w in self.words)
 
     @cached_property
     def lower(self) -> str:

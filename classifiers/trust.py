@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
-from classifiers.text import Doc, Span, words_in
+from classifiers.text import Doc, Span
 
 _DAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|satur|sun)(?:day)?"
 _MONTH = (
@@ -65,16 +66,6 @@ def _verb_regex(code: str, verbs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(adverbs + r"(?:" + "|".join(map(re.escape, verbs)) + r")\b", re.IGNORECASE)
 
 
-@cache
-def _first_words(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(ws[0].lower.replace("’", "'") for w in words if (ws := words_in(w)))
-
-
-def may_contain(doc: Doc, words: tuple[str, ...]) -> bool:
-    """False when no listed phrase can occur: none of their first words is in the text."""
-    return not _first_words(words).isdisjoint(doc.word_set)
-
-
 def _param_regex(rule: Rule, key: str) -> re.Pattern[str]:
     return _list_regex(rule.code, key, tuple(rule.params.get(key, ())))
 
@@ -88,7 +79,7 @@ def _by_sentence(doc: Doc, rx: re.Pattern[str]) -> Iterator[list[re.Match[str]]]
     """Matches of `rx` grouped by sentence: one scan of the text instead of one per sentence."""
     group: list[re.Match[str]] = []
     current = -1
-    for m in rx.finditer(doc.text):
+    for m in needles.matches(doc, rx):
         i = doc.sentence_index(m.start())
         if i != current and group:
             yield group
@@ -105,13 +96,11 @@ def _by_sentence(doc: Doc, rx: re.Pattern[str]) -> Iterator[list[re.Match[str]]]
 @detector("repeated_buzz_modifier")
 def repeated_buzz_modifier(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """ "Digital this and Digital that": one impressive modifier repeated within a short stretch."""
-    if not may_contain(doc, tuple(rule.params.get("modifiers", ()))):
-        return
     rx = _param_regex(rule, "modifiers")
     min_count = int(rule.params.get("min_count", 3))
     window = int(rule.params.get("window_words", 60))
     by_word: dict[str, list[tuple[int, int]]] = {}
-    for m in rx.finditer(doc.text):
+    for m in needles.matches(doc, rx):
         by_word.setdefault(m.group().lower().replace("’", "'"), []).append((m.start(), m.end()))
     if not by_word:
         return
@@ -132,8 +121,6 @@ def repeated_buzz_modifier(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 @detector("term_pileup")
 def term_pileup(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Several distinct big technical terms in one sentence: talking over the reader."""
-    if not may_contain(doc, tuple(rule.params.get("terms", ()))):
-        return
     rx = _param_regex(rule, "terms")
     min_terms = int(rule.params.get("min_terms", 3))
     for found in _by_sentence(doc, rx):
@@ -171,9 +158,8 @@ def vague_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     vague_acts = _param_regex(rule, "vague_acts")
     vague_times = _param_regex(rule, "vague_times")
     verbs = _verb_regex(rule.code, tuple(rule.params.get("commit_verbs", ())))
-    for s, _ in _sentences(doc):
-        promises = list(_I_WILL.finditer(doc.text, s.start, s.end))
-        if not promises or WHEN.search(doc.text, s.start, s.end):
+    for s, promises in needles.by_sentence(doc, _I_WILL):
+        if WHEN.search(doc.text, s.start, s.end):
             continue
         for m in promises:
             tail_end = min(s.end, m.end() + 80)
@@ -199,9 +185,9 @@ def vague_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 @detector("concrete_commitment")
 def concrete_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Deposit: "I'll send the revised quote by Thursday 3 pm" — a what and a when, checkable."""
-    for s, text in _sentences(doc):
-        m = _I_WILL.search(doc.text, s.start, s.end)
-        if m is None or _NEGATED.match(doc.text, m.end()) or _OFFER.search(text):
+    for s, promises in needles.by_sentence(doc, _I_WILL):
+        m = promises[0]
+        if _NEGATED.match(doc.text, m.end()) or _OFFER.search(doc.text, s.start, s.end):
             continue
         reach = min(s.end, m.end() + int(rule.params.get("when_within_chars", 100)))
         w = WHEN.search(doc.text, m.end(), reach)
@@ -237,9 +223,9 @@ def owned_error_with_fix(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Deposit: own the error, then say what you did or will change (within a few sentences)."""
     sents = doc.sentences
     reach = int(rule.params.get("fix_within_sentences", 3))
-    for i, s in enumerate(sents):
-        m = _OWN_ERROR.search(doc.text, s.start, s.end)
-        if m is None or _IF_BEFORE.search(doc.text, s.start, m.start()):
+    for s, owned in needles.by_sentence(doc, _OWN_ERROR):
+        m, i = owned[0], doc.sentence_index(s.start)
+        if _IF_BEFORE.search(doc.text, s.start, m.start()):
             continue
         last = sents[min(len(sents) - 1, i + reach)]
         if _FIX.search(doc.text, s.start, last.end):
@@ -261,10 +247,8 @@ _NEWS = re.compile(
 @detector("patience_without_news")
 def patience_without_news(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Thanking someone for waiting while telling them nothing new reads as a script."""
-    if not may_contain(doc, tuple(rule.params.get("phrases", ()))):
-        return
     rx = _param_regex(rule, "phrases")
-    hits = list(rx.finditer(doc.text))
+    hits = list(needles.matches(doc, rx))
     if not hits or _NEWS.search(doc.text) or WHEN.search(doc.text):
         return
     for m in hits:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from classifiers.rules import Context, Hit, Rule, detector
+from classifiers.rules import Context, Hit, Rule, detector, rule_regex
 from classifiers.self_orientation import (
     _MARKERS,
     doc_cache,
     guarded_hits,
     in_quotes,
     is_question,
-    rule_regex,
     value_deposits,
 )
 from classifiers.text import Doc, Span

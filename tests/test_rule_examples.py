@@ -49,8 +49,8 @@ def test_rule_codes_are_unique_and_every_rule_is_documented():
         assert r.message and r.rationale and r.fix.title, r.code
 
 
-def test_keyword_gate_never_hides_a_phrase_match():
-    """Phrase rules skip texts lacking each phrase's key word; every phrase must still match itself."""
+def test_needle_gate_never_hides_a_phrase_match():
+    """Phrase rules run only where a phrase's literal start occurs; every phrase still matches itself."""
     import re
 
     from classifiers.rules import _regex_hits

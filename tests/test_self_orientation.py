@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from auditor import Config, audit
-from classifiers.rules import load_rules
-from classifiers.self_orientation import frame_counts, frames, needles, rule_regex
+from classifiers.rules import load_rules, rule_needles, rule_regex
+from classifiers.self_orientation import frame_counts, frames
 from classifiers.text import Doc
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"
@@ -175,13 +175,13 @@ def test_self_orientation_score_names_its_rules():
     assert drivers and drivers <= {f.rule for f in report.findings}
 
 
-GUARDED = [r for r in load_rules() if r.code[:2] in ("SO", "VA") and needles(r)]
+GUARDED = [r for r in load_rules() if r.code[:2] in ("SO", "VA") and rule_needles(r)]
 
 
 @pytest.mark.parametrize("rule", GUARDED, ids=[r.code for r in GUARDED])
 def test_every_raw_match_contains_one_of_the_rules_needles(rule):
     """The needle prefilter may only skip sentences the regex could never match."""
-    keys = needles(rule)
+    keys = rule_needles(rule)
     texts = [*rule.fire, *rule.pass_, GOOD, BAD]
     for key in ("patterns", "appositive", "named"):
         rx = rule_regex(rule, key)
