@@ -40,6 +40,8 @@ bench: setup
 	$(BIN)/python bench/engine.py
 
 bench-service: setup
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+		|| echo "wrk unavailable: the bench falls back to a Python load loop"
 	$(BIN)/python bench/service.py
 
 bench-extension: setup-test

@@ -75,7 +75,14 @@ _FIRST_PLUR = frozenset("we us our ours ourselves we're we've we'll we’re we�
 _SECOND = frozenset(
     "you your yours yourself yourselves you're you've you'll you’re you’ve you’ll".split()
 )
-_URL = re.compile(r"(?=[hw])(?:https?://|www\.)", re.I)  # the guard: fail fast elsewhere
+_HTTP = re.compile(r"https?://", re.I)
+
+
+def _has_url(text: str) -> bool:
+    r"""`re.search(r"https?://|www\.", text, re.I)`, without scanning texts that lack "://"."""
+    return ("://" in text and _HTTP.search(text) is not None) or "www." in text.lower()
+
+
 _SENT_END = re.compile(r"[.!?]+(?:\s|$)")
 
 LEXICAL_FEATURES = (
@@ -114,7 +121,7 @@ def lexical_features(text: str) -> list[float]:
         second / denom,
         (second - sing - plur) / (second + sing + plur + 1),
         digits / denom,
-        1.0 if _URL.search(text) else 0.0,
+        1.0 if _has_url(text) else 0.0,
         text.count("?") / sentences,
         text.count("!") / sentences,
         math.log1p(n),

@@ -127,7 +127,7 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         if s.end - s.start < 20:
             continue
         body = text[s.start : s.end]
-        if body.rstrip().endswith("?") or any(ch.isdigit() for ch in body):
+        if body.rstrip().endswith("?") or any(map(str.isdigit, body)):
             continue
         about_self = False
         content = 0

@@ -165,10 +165,6 @@ def _compute_figures(doc: Doc) -> dict[str, float | int]:
 # (classifiers/rules/team.toml). They explain the figures above; they feed no score directly.
 
 
-def _word_starts(doc: Doc) -> list[int]:
-    return [w.start for w in doc.words]
-
-
 def _doc_level_applies(doc: Doc) -> bool:
     """Document-level figures describe the body; a subject line has its own, shorter budget."""
     return doc.field == "body"
@@ -214,7 +210,7 @@ def wall_of_text(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     limit = int(rule.params.get("max_words", 120))
     if doc.word_count <= limit:
         return
-    starts = _word_starts(doc)
+    starts = doc.word_starts
     for block in blocks(doc.text):
         n = bisect.bisect_left(starts, block.end) - bisect.bisect_left(starts, block.start)
         if n > limit:

@@ -154,12 +154,12 @@ class Doc:
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
 
     @cached_property
-    def _word_starts(self) -> list[int]:
+    def word_starts(self) -> list[int]:
         return [w.start for w in self.words]
 
     def words_of(self, span: Span) -> list[Word]:
         """The words inside a span (many rules ask per sentence: bisect, no scan)."""
-        starts = self._word_starts
+        starts = self.word_starts
         lo = bisect.bisect_left(starts, span.start)
         hi = bisect.bisect_left(starts, span.end, lo)
         return self.words[lo:hi]

@@ -104,7 +104,7 @@ def repeated_buzz_modifier(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         by_word.setdefault(m.group().lower().replace("’", "'"), []).append((m.start(), m.end()))
     if not by_word:
         return
-    starts = [w.start for w in doc.words]
+    starts = doc.word_starts
     for spans in by_word.values():
         if len(spans) < min_count:
             continue

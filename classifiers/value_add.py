@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, rule_regex
 from classifiers.self_orientation import (
     _MARKERS,
@@ -39,8 +40,9 @@ def open_question(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
 
 def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
     not_if = rule_regex(rule, "skip")
+    with_lead = {s for s, _ in needles.by_sentence(doc, _OPEN_LEAD)}
     for span in doc.sentences:
-        if not is_question(doc, span) and not _OPEN_LEAD.search(doc.text, span.start, span.end):
+        if span not in with_lead and not is_question(doc, span):
             continue
         words = doc.words_of(span)
         if len(words) < 3:
