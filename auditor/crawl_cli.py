@@ -61,7 +61,7 @@ def _report(store: Any, cid: str, out: Path, formats: tuple[str, ...]) -> None:
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from auditor.crawl_store import CrawlStore
+    from auditor.crawl_store import CANCELLED, FINAL_STATES, CrawlStore
     from auditor.crawl_urls import UrlError
     from auditor.crawling import CrawlOptions, CrawlRunner, create_crawl
 
@@ -71,6 +71,8 @@ def _crawl(args: argparse.Namespace) -> int:
         if crawl is None:
             raise ValueError(f"no crawl {args.resume} in {store.url}")
         cid = args.resume
+        if crawl["state"] == CANCELLED:
+            raise ValueError(f"crawl {cid} was cancelled; start a new crawl instead")
         if crawl["state"] == "failed":
             store.set_state(cid, "running", expect=["failed"], error=None)
     else:
@@ -107,14 +109,19 @@ def _crawl(args: argparse.Namespace) -> int:
             from auditor.jobs import enqueue
 
             enqueue(cid, store.url, args.runners, args.queue)
-            while store.crawl(cid)["state"] not in ("done", "failed"):
+            while store.state(cid) not in FINAL_STATES:
                 time.sleep(0.5)
         else:
             CrawlRunner(store, cid, stop=stop).run()
     except KeyboardInterrupt:
+        # The runner has given back the rows it held (and reset a seeding or finishing
+        # crawl), so a resume starts at once and fetches no finished page again.
         stop.set()
         done.set()
-        print(f"\ninterrupted; resume with: auditor crawl --resume {cid}", file=sys.stderr)
+        if args.queue:
+            print(f"\nstopped watching; crawl {cid} goes on in the queue", file=sys.stderr)
+        else:
+            print(f"\ninterrupted; resume with: auditor crawl --resume {cid}", file=sys.stderr)
         return 130
     finally:
         done.set()

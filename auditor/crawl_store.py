@@ -49,7 +49,8 @@ crawls = Table(
     Column("site", String(255), nullable=False, index=True),
     Column("root_url", Text, nullable=False),
     Column("options", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # pending|seeding|running|finishing|done|failed
+    # pending|seeding|running|finishing|done|failed|cancelled
+    Column("state", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("finished_at", Float),
     Column("heartbeat_at", Float),
@@ -68,7 +69,7 @@ pages = Table(
     Column("url_hash", String(40), nullable=False),
     Column("url", Text, nullable=False),
     Column("depth", Integer, nullable=False, default=0),
-    Column("source", String(16), nullable=False),  # seed|sitemap|link|canonical
+    Column("source", String(16), nullable=False),  # seed|sitemap|link|canonical|redirect
     Column("state", String(16), nullable=False),  # queued|claimed|done|skipped
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
@@ -118,7 +119,9 @@ hosts = Table(
 )
 
 OPEN_STATES = ("queued", "claimed")
-FINAL_STATES = ("done", "failed")
+FINAL_STATES = ("done", "failed", "cancelled")
+ACTIVE_STATES = ("pending", "seeding", "running")  # what a cancel may stop
+CANCELLED = "cancelled"  # the crawl's state, and the skip reason of pages it never fetched
 
 
 def data_dir() -> Path:
@@ -179,6 +182,10 @@ class CrawlStore:
             row = c.execute(select(crawls).where(crawls.c.id == cid)).mappings().first()
         return dict(row) if row else None
 
+    def state(self, cid: str) -> str | None:
+        with self.engine.connect() as c:
+            return c.execute(select(crawls.c.state).where(crawls.c.id == cid)).scalar()
+
     def list_crawls(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.engine.connect() as c:
             rows = c.execute(
@@ -222,6 +229,35 @@ class CrawlStore:
         with self.engine.begin() as c:
             cur = c.execute(select(crawls.c.notes).where(crawls.c.id == cid)).scalar() or []
             c.execute(update(crawls).where(crawls.c.id == cid).values(notes=[*cur, *notes][-200:]))
+
+    def cancel(self, cid: str) -> bool:
+        """Stop a pending or running crawl: True only for the caller that stopped it.
+
+        Queued rows are skipped as "cancelled" in the same transaction, so no worker can claim
+        one afterwards; rows in flight finish (or are skipped by their worker before fetching).
+        """
+        with self.engine.begin() as c:
+            stopped = c.execute(
+                update(crawls)
+                .where(crawls.c.id == cid, crawls.c.state.in_(ACTIVE_STATES))
+                .values(state=CANCELLED, finished_at=time.time())
+            ).rowcount
+            if stopped == 1:
+                self._skip_unclaimed(c, cid, CANCELLED)
+        return stopped == 1
+
+    def skip_unclaimed(self, cid: str, reason: str) -> int:
+        """Skip queued rows, and claimed rows whose lease ran out (their worker is gone)."""
+        with self.engine.begin() as c:
+            return self._skip_unclaimed(c, cid, reason)
+
+    def _skip_unclaimed(self, c, cid: str, reason: str) -> int:  # noqa: ANN001
+        lapsed = and_(pages.c.state == "claimed", pages.c.lease_until < time.time())
+        return c.execute(
+            update(pages)
+            .where(pages.c.crawl_id == cid, or_(pages.c.state == "queued", lapsed))
+            .values(state="skipped", skip_reason=reason, lease_owner=None, lease_until=None)
+        ).rowcount
 
     def previous_done(self, cid: str) -> dict[str, Any] | None:
         """The last finished crawl of the same site before this one (for the change report)."""
@@ -335,6 +371,8 @@ class CrawlStore:
             )
         if not new:
             return 0
+        state = c.execute(select(crawls.c.state).where(crawls.c.id == cid)).scalar()
+        stopped = state == CANCELLED  # links found by pages in flight: listed, never fetched
         c.execute(
             self._insert_ignore(pages),
             [
@@ -344,7 +382,8 @@ class CrawlStore:
                     url=rows[k][0],
                     depth=rows[k][1],
                     source=rows[k][2],
-                    state="queued",
+                    state="skipped" if stopped else "queued",
+                    skip_reason=CANCELLED if stopped else None,
                     attempts=0,
                     audits=0,
                 )
@@ -352,6 +391,66 @@ class CrawlStore:
             ],
         )
         return len(new)
+
+    def claim_url(
+        self, cid: str, url: str, depth: int, owner: str, lease: float, limit: int | None
+    ) -> int | None:
+        """Take the row of `url` for `owner` before following a redirect to it: a queued row is
+        claimed, a new URL is added already claimed (source "redirect"). None if the URL is
+        taken, finished, or cannot be added (crawl full or cancelled): then do not fetch it.
+
+        So every URL a crawl fetches is a row held by the one worker fetching it, whether it
+        came from a link or from the middle of a redirect chain: none is fetched twice."""
+        key = url_hash(url)
+        now = time.time()
+        with self.engine.begin() as c:
+            if c.execute(select(crawls.c.state).where(crawls.c.id == cid)).scalar() == CANCELLED:
+                return None
+            row = c.execute(
+                update(pages)
+                .where(pages.c.crawl_id == cid, pages.c.url_hash == key, pages.c.state == "queued")
+                .values(
+                    state="claimed",
+                    lease_owner=owner,
+                    lease_until=now + lease,
+                    attempts=pages.c.attempts + 1,
+                )
+                .returning(pages.c.id)
+            ).first()
+            if row:
+                return row[0]
+            if c.execute(
+                select(pages.c.id).where(pages.c.crawl_id == cid, pages.c.url_hash == key)
+            ).first():
+                return None
+            if limit is not None:
+                total = c.execute(
+                    select(func.count()).select_from(pages).where(pages.c.crawl_id == cid)
+                ).scalar_one()
+                if total >= limit:
+                    c.execute(
+                        update(crawls)
+                        .where(crawls.c.id == cid)
+                        .values(dropped=crawls.c.dropped + 1)
+                    )
+                    return None
+            row = c.execute(
+                self._insert_ignore(pages)
+                .values(
+                    crawl_id=cid,
+                    url_hash=key,
+                    url=url,
+                    depth=depth,
+                    source="redirect",
+                    state="claimed",
+                    lease_owner=owner,
+                    lease_until=now + lease,
+                    attempts=1,
+                    audits=0,
+                )
+                .returning(pages.c.id)
+            ).first()
+        return row[0] if row else None
 
     def _insert_ignore(self, table: Table):  # noqa: ANN202
         if self.dialect == "postgresql":

@@ -95,11 +95,17 @@ class Scope:
 # --- addresses --------------------------------------------------------------------------------
 
 
+class AddressRefused(Exception):
+    """A host the crawl may not connect to: it resolves to a refused address, or not at all."""
+
+
 class AddressPolicy:
     """Refuses loopback, private, link-local and other non-public addresses unless allowed.
 
     `allow` is True (everything), False (public only) or a list of networks (tests use this to
     allow 127.0.0.1 but still refuse other private targets, e.g. after a redirect).
+    `addresses` is what the crawler's connections use: the answer it checks is the answer it
+    connects to, so a second DNS lookup cannot swap in another address (DNS rebinding).
     """
 
     def __init__(self, allow: bool | Iterable[str] = False):
@@ -110,30 +116,48 @@ class AddressPolicy:
             self.all_allowed = False
             self.networks = [ipaddress.ip_network(n, strict=False) for n in (allow or [])]
 
-    def check(self, host: str, port: int) -> str | None:
-        """None if the host may be fetched, else why not (resolves the name)."""
-        if self.all_allowed:
-            return None
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The host's addresses, every one allowed; raises AddressRefused if any is not."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as e:
-            return f"DNS lookup failed: {e}"
+            raise AddressRefused(f"DNS lookup failed: {e}") from None
+        out: list[str] = []
         for info in infos:
-            addr = ipaddress.ip_address(info[4][0].split("%")[0])
-            if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-                addr = addr.ipv4_mapped
-            if addr.is_global and not addr.is_multicast:
+            raw = str(info[4][0])
+            if raw in out:
                 continue
-            if any(addr in net for net in self.networks):
-                continue
-            kind = (
-                "loopback"
-                if addr.is_loopback
-                else "link-local"
-                if addr.is_link_local
-                else "private"
-                if addr.is_private
-                else "non-public"
-            )
-            return f"refused: {host} resolves to {kind} address {addr} (use --allow-private)"
+            if not self.all_allowed:
+                why = self._why_not(ipaddress.ip_address(raw.split("%")[0]))
+                if why:
+                    raise AddressRefused(f"refused: {host} resolves to {why} (use --allow-private)")
+            out.append(raw)
+        if not out:
+            raise AddressRefused(f"DNS lookup failed: no address for {host}")
+        return out
+
+    def check(self, host: str, port: int) -> str | None:
+        """None if the host may be fetched, else why not (resolves the name)."""
+        try:
+            self.addresses(host, port)
+        except AddressRefused as e:
+            return str(e)
         return None
+
+    def _why_not(self, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        if addr.is_global and not addr.is_multicast:
+            return None
+        if any(addr in net for net in self.networks):
+            return None
+        kind = (
+            "loopback"
+            if addr.is_loopback
+            else "link-local"
+            if addr.is_link_local
+            else "private"
+            if addr.is_private
+            else "non-public"
+        )
+        return f"{kind} address {addr}"

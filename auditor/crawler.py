@@ -1,23 +1,27 @@
-"""Fetching for site crawls: guarded addresses, bounded time and size, robots.txt and sitemaps.
+"""Fetching for site crawls: pinned addresses, bounded time and size, robots.txt and sitemaps.
 
 Every fetch ends in a `Fetched` with either a body or a `skip` reason the report shows; nothing
-here raises for a bad site. Redirects are followed by hand so each hop is checked against the
-address policy and robots.txt, and loops are reported instead of followed.
+here raises for a bad site. Every connection resolves its host once, checks the answer against
+the address policy and connects to exactly that address (so DNS rebinding cannot slip a private
+address in after the check). Redirects are followed by hand so each hop is also checked against
+scope and robots.txt, and loops are reported instead of followed.
 """
 
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+import httpcore
 import httpx
 
-from auditor.crawl_urls import AddressPolicy, UrlError, canonical, origin
+from auditor.crawl_urls import AddressPolicy, AddressRefused, UrlError, canonical, origin
 
 USER_AGENT = "TrustAuditor/0.1 (+https://github.com/trust-auditor; site audit)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -50,6 +54,61 @@ class Fetched:
         return self.skip is None
 
 
+class PinnedBackend(httpcore.NetworkBackend):
+    """Opens each TCP connection to an address the policy approved in the same lookup.
+
+    httpcore asks the backend for `connect_tcp(host, port)`; this resolves `host` once, refuses
+    it (AddressRefused) if any answer is not allowed, and connects to those very addresses.
+    TLS is untouched: httpcore still sends SNI and verifies the certificate for `host`.
+    """
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self.policy.addresses(host, port)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        error: Exception | None = None
+        for address in addresses:  # like socket.create_connection, but over checked answers
+            left = None if deadline is None else max(0.01, deadline - time.monotonic())
+            try:
+                return self.inner.connect_tcp(address, port, left, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                error = e
+        assert error is not None
+        raise error
+
+    def connect_unix_socket(self, *args: object, **kwargs: object) -> httpcore.NetworkStream:
+        raise AddressRefused("refused: the crawler does not use Unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport over `PinnedBackend` (httpx has no public hook for the backend)."""
+
+    def __init__(
+        self, policy: AddressPolicy, limits: httpx.Limits, verify: ssl.SSLContext | bool = True
+    ) -> None:
+        # No super().__init__(): it would build a default pool only to be replaced.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(policy),
+        )
+
+
 class Fetcher:
     """A thread-safe HTTP client that never follows a redirect, address or size it should not."""
 
@@ -58,14 +117,16 @@ class Fetcher:
         limits: FetchLimits | None = None,
         policy: AddressPolicy | None = None,
         connections: int = 16,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.policy = policy or AddressPolicy(False)
+        pool = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.limits.timeout),
             follow_redirects=False,
             headers={"User-Agent": self.limits.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            transport=PinnedTransport(self.policy, pool, verify),
             trust_env=False,
         )
 
@@ -79,8 +140,13 @@ class Fetcher:
         accept: tuple[str, ...] | None = HTML_TYPES,
         max_bytes: int | None = None,
         allowed: Callable[[str], str | None] | None = None,
+        take: Callable[[str], bool] | None = None,
     ) -> Fetched:
-        """GET `url`; `accept` None takes any content type; `allowed(url)` may veto a redirect."""
+        """GET `url`; `accept` None takes any content type; `allowed(url)` may veto a redirect.
+
+        `take(url)` is asked before a redirect is followed to `url`; False stops there, unfetched
+        (`skip` "redirects to ..."): the crawl has that URL and fetches it on its own, once.
+        """
         max_bytes = max_bytes or self.limits.max_bytes
         start = time.monotonic()
         deadline = start + self.limits.timeout
@@ -88,20 +154,19 @@ class Fetcher:
         current = url
         seen = {url}
         for hop in range(self.limits.max_redirects + 1):
-            p = urlsplit(current)
-            why = self.policy.check(
-                p.hostname or "", p.port or (443 if p.scheme == "https" else 80)
-            )
-            if why:
-                result.skip = why
-                break
             if allowed is not None and hop:
                 veto = allowed(current)
                 if veto:
                     result.skip = f"redirect to {current} {veto}"
                     break
+            if take is not None and hop and not take(current):
+                result.skip = f"redirects to {current}"
+                break
             try:
                 done = self._get(current, result, accept, max_bytes, deadline)
+            except AddressRefused as e:  # raised at connect time, for every connection
+                result.skip = str(e)
+                break
             except httpx.TimeoutException:
                 result.skip = f"timed out after {self.limits.timeout:g} s"
                 break

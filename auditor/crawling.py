@@ -1,7 +1,8 @@
 """One crawl's work: seed (robots.txt, sitemaps), drain the frontier, finalize (clusters).
 
-`run_crawl` is the task code: the CLI calls it in-process, queue workers call it from a task.
-Any number of runners may work on one crawl at once; the store's leases keep them apart.
+`CrawlRunner.run` is the task code: the CLI calls it in-process, queue workers from a task.
+Any number of runners may work on one crawl at once; the store's leases keep them apart, and
+a redirect is followed only through rows the runner holds, so no URL is fetched twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from auditor.crawl_store import CrawlStore, worker_id
+from auditor.crawl_store import ACTIVE_STATES, CANCELLED, FINAL_STATES, CrawlStore, worker_id
 from auditor.crawl_urls import AddressPolicy, Scope, UrlError, canonical, origin
 from auditor.crawler import Fetcher, FetchLimits, Robots, RobotsCache, read_sitemaps
 from auditor.extract import analyse_page
@@ -70,7 +71,7 @@ def create_crawl(store: CrawlStore, url: str, options: CrawlOptions) -> str:
 
 
 class CrawlRunner:
-    """Works on one crawl until no open row is left (or `stop` is set)."""
+    """Works on one crawl until no open row is left (or `stop` is set, or it is cancelled)."""
 
     def __init__(
         self,
@@ -162,29 +163,56 @@ class CrawlRunner:
             if self.stop.wait(max(0.0, slot - time.time())):
                 self.store.release(self.owner, [page_id])
                 return
-        got = self.fetcher.fetch(url, allowed=self._veto)
+        if self.store.state(self.cid) == CANCELLED:  # cancelled while this row waited
+            self._skip(page_id, CANCELLED)
+            return
+        hops: dict[str, int] = {}  # rows taken on the way through redirects: url -> id
+
+        def take(hop: str) -> bool:
+            """Follow a redirect only to a URL this worker now holds; else its row has it."""
+            taken = self.store.claim_url(
+                self.cid, hop, row["depth"], self.owner, self.opts.lease, self.opts.max_pages
+            )
+            if taken is not None:
+                hops[hop] = taken
+            return taken is not None
+
+        got = self.fetcher.fetch(url, allowed=self._veto, take=take)
         base = dict(
             http_status=got.status,
             content_type=got.content_type[:128] or None,
             final_url=got.final_url if got.final_url != url else None,
             elapsed_ms=int(got.elapsed * 1000),
         )
-        if not got.ok:
-            self._skip(page_id, got.skip, **base)
+        if not got.ok:  # the hops led to the same end, so they share the reason
+            for rid in (*hops.values(), page_id):
+                self._skip(rid, got.skip, **base)
             return
-        if got.final_url != url:  # audit the target under its own URL, once
-            self._skip(
-                page_id,
-                f"redirects to {got.final_url}",
-                links=[(got.final_url, row["depth"], "redirect")],
-                **base,
-            )
-            return
+        if got.final_url != url:  # the target's body is here: audit it under its own URL, once
+            target = hops.pop(got.final_url, None)
+            for rid in (page_id, *hops.values()):
+                self._skip(rid, f"redirects to {got.final_url}", **base)
+            if target is None:  # cannot happen: `take` gave every hop, the last one too
+                return
+            url, page_id, base = got.final_url, target, dict(base, final_url=None)
+        self._audit(page_id, url, row["depth"], got.body, got.encoding, base)
+
+    def _audit(
+        self,
+        page_id: int,
+        url: str,
+        depth: int,
+        body: bytes,
+        encoding: str | None,
+        base: dict[str, Any],
+    ) -> None:
         try:
-            rec = self._analyse(got.body, url, got.encoding)
+            rec = self._analyse(body, url, encoding)
         except RuleError as e:  # the rules, not this page, are broken: stop and say so
             self.store.release(self.owner, [page_id])
-            self.store.set_state(self.cid, "failed", error=f"rules failed to load: {e}"[:1000])
+            self.store.set_state(
+                self.cid, "failed", expect=ACTIVE_STATES, error=f"rules failed to load: {e}"[:1000]
+            )
             self.stop.set()
             return
         except Exception as e:  # a page must never take the crawl down
@@ -192,13 +220,13 @@ class CrawlRunner:
             self._skip(page_id, f"could not be analysed ({type(e).__name__})", **base)
             return
         links = []
-        if self.opts.follow_links and row["depth"] < self.opts.max_depth:
+        if self.opts.follow_links and depth < self.opts.max_depth:
             for u in rec.get("links", []):
                 if self.scope.why_not(u) is None:  # files are fetched up to their headers
-                    links.append((u, row["depth"] + 1, "link"))
+                    links.append((u, depth + 1, "link"))
         canon = rec.get("canonical")
         if canon and canon != url and self.scope.why_not(canon) is None:
-            links.append((canon, row["depth"], "canonical"))
+            links.append((canon, depth, "canonical"))
             self._skip(page_id, f"duplicate: its canonical URL is {canon}", links=links, **base)
             return
         if rec.get("skip"):
@@ -246,15 +274,19 @@ class CrawlRunner:
     def run(self) -> str:
         """Seed if nobody has, drain, and finalize if this runner saw the last row finish."""
         crawl = self.store.crawl(self.cid)
-        if crawl is None or crawl["state"] in ("done", "failed"):
+        if crawl is None or crawl["state"] in FINAL_STATES:
             return crawl["state"] if crawl else "missing"
         try:
             while True:
-                state = self.store.crawl(self.cid)["state"]
+                state = self.store.state(self.cid)
                 if state in ("pending", "seeding") and self.store.claim_seeding(
                     self.cid, self.opts.lease
                 ):
-                    self.seed()
+                    try:
+                        self.seed()
+                    except BaseException:  # Ctrl-C or an error: the next runner seeds at once
+                        self.store.set_state(self.cid, "pending", expect=["seeding"])
+                        raise
                     self.store.set_state(self.cid, "running", expect=["seeding"])
                     break
                 if state not in ("pending", "seeding"):
@@ -270,8 +302,12 @@ class CrawlRunner:
                         disallow_all=bool(r["robots_disallow_all"]),
                     ),
                 )
-            if self.store.crawl(self.cid)["state"] == "running":
+            if self.store.state(self.cid) == "running":
                 self._drain()
+            if self.store.state(self.cid) == CANCELLED:
+                # rows added by a concurrent transaction after the cancel's sweep
+                self.store.skip_unclaimed(self.cid, CANCELLED)
+                return CANCELLED
             if self.stop.is_set():
                 return "stopped"
             return self.finalize()
@@ -308,12 +344,15 @@ class CrawlRunner:
                     if exc is not None:
                         log.error("crawl worker error: %s: %s", type(exc).__name__, exc)
                 if time.monotonic() - last_renew > min(5.0, self.opts.lease / 4):
-                    if self.store.crawl(self.cid)["state"] == "failed":
+                    if self.store.state(self.cid) == "failed":
                         self.stop.set()  # another runner found the rules broken
                     self.store.renew(
                         self.cid, self.owner, list(self._inflight.values()), self.opts.lease
                     )
                     last_renew = time.monotonic()
+        except BaseException:  # Ctrl-C: threads waiting for a politeness slot give rows back
+            self.stop.set()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             if self._inflight:
@@ -347,6 +386,9 @@ class CrawlRunner:
                 self.store.purge_texts(self.cid)
         except Exception as e:
             self.store.set_state(self.cid, "failed", error=f"{type(e).__name__}: {e}"[:1000])
+            raise
+        except BaseException:  # Ctrl-C while clustering: leave it for a resume to finish
+            self.store.set_state(self.cid, "running", expect=["finishing"])
             raise
         return "done"
 

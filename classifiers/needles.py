@@ -38,6 +38,12 @@ def register(keys: Iterable[str]) -> None:
     _pending.update(new)
 
 
+def settle() -> None:
+    """Fold keys met since the last build into the automaton now (a server does this before it
+    forks its workers, so no worker pays for the rebuild on a request)."""
+    _current()
+
+
 def _current() -> tuple[ahocorasick.Automaton | None, frozenset[str]]:
     global _automaton, _keys
     if _pending:

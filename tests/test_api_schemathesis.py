@@ -16,18 +16,31 @@ def api_schema(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("schemathesis")
     app = create_app(
-        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "BATCH_MAX": 5},
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+            "BATCH_MAX": 5,
+            # Crawl routes are covered, but no crawl ever runs: generated start URLs are
+            # recorded and queued, and no worker takes them (so nothing fetches an arbitrary
+            # host). Private addresses stay refused (CRAWL_ALLOW_PRIVATE is off), and the
+            # crawling itself is tested against fixture servers in test_crawl_*.py.
+            "CRAWL_EMBEDDED_WORKER": False,
+            "CRAWL_MAX_PAGES": 50,
+        },
         instance_path=tmp / "instance",
     )
     server = LiveServer(app)
     try:
-        # This service's own operations only: others (crawls) would fetch generated URLs.
         yield schemathesis.openapi.from_url(server.url + "/api/v1/openapi.json").include(
-            path_regex=r"^/(api/v1/(audit|audit/batch|rules|history)|healthz)$"
+            path_regex=r"^/(api/v1/(audit|audit/batch|rules|history|crawls.*)|healthz)$"
         )
     finally:
         server.stop()
         app.extensions["auditor"].store.dispose()
+        crawls = app.extensions.get("auditor_crawls")
+        assert crawls is None or crawls.worker is None  # no crawl was run
+        if crawls is not None:
+            crawls.store.dispose()
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

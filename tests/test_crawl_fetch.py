@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import random
+import shutil
+import ssl
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditor.crawl_store import CrawlStore  # noqa: E402
-from auditor.crawl_urls import AddressPolicy, Scope, canonical, section  # noqa: E402
-from auditor.crawler import Fetcher, FetchLimits, parse_sitemap  # noqa: E402
+from auditor.crawl_urls import AddressPolicy, AddressRefused, Scope, canonical, section  # noqa: E402
+from auditor.crawler import Fetcher, FetchLimits, PinnedTransport, parse_sitemap  # noqa: E402
 from auditor.crawling import CrawlOptions, CrawlRunner, create_crawl  # noqa: E402
-from fixtures.sites.generate import Page, content_site, html_page, trap_site  # noqa: E402
+from fixtures.sites.generate import (  # noqa: E402
+    Page,
+    content_site,
+    html_page,
+    paragraph,
+    trap_site,
+)
 from fixtures.sites.server import SiteServer  # noqa: E402
 
 LOOPBACK_ONLY = ["127.0.0.1/32"]  # 127.0.0.1 allowed; any other private target still refused
@@ -63,7 +74,8 @@ def test_slow_pages_time_out_without_stalling_the_crawl(traps):
 def test_redirect_loops_are_reported_not_followed(traps):
     srv, *_, rows, _ = traps
     assert reason(rows, "/loop-a").startswith("redirect loop")
-    assert srv.hits["/loop-a"] <= 2 and srv.hits["/loop-b"] <= 2
+    assert reason(rows, "/loop-b") == reason(rows, "/loop-a")  # a hop is listed, same reason
+    assert srv.hits["/loop-a"] == 1 and srv.hits["/loop-b"] == 1
 
 
 def test_redirect_chains_stop_at_the_limit(traps):
@@ -102,16 +114,156 @@ def test_page_without_text_says_so(traps):
     assert reason(rows, "/empty") == "no main text found"
 
 
-def test_redirects_to_private_or_link_local_addresses_are_refused(traps):
+def test_off_site_redirects_are_refused_before_any_lookup(traps):
     *_, rows, _ = traps
-    assert "link-local address 169.254.169.254" in reason(rows, "/to-metadata")
-    assert "loopback address 127.0.0.2" in reason(rows, "/to-other-loopback")
+    assert reason(rows, "/to-metadata") == (
+        "redirect to http://169.254.169.254/latest/ leaves the crawl (off-site)"
+    )
+    assert reason(rows, "/to-other-loopback").endswith("leaves the crawl (off-site)")
+
+
+def test_redirects_to_private_or_link_local_addresses_are_refused_when_connecting(traps):
+    srv, *_ = traps
+    fetcher = Fetcher(FetchLimits(timeout=2), AddressPolicy(LOOPBACK_ONLY))  # no scope veto
+    try:
+        metadata = fetcher.fetch(srv.base + "/to-metadata")
+        other = fetcher.fetch(srv.base + "/to-other-loopback")
+    finally:
+        fetcher.close()
+    assert metadata.skip == (
+        "refused: 169.254.169.254 resolves to link-local address 169.254.169.254 "
+        "(use --allow-private)"
+    )
+    assert "loopback address 127.0.0.2" in other.skip
 
 
 def test_redirected_page_is_audited_once_under_its_target_url(traps):
-    *_, rows, _ = traps
+    srv, *_, rows, _ = traps
     assert reason(rows, "/moved").startswith("redirects to ")
     assert rows["/moved-here"]["state"] == "done"
+    assert srv.hits["/moved"] == 1 and srv.hits["/moved-here"] == 1
+
+
+def redirect_site(base: str) -> dict[str, Page]:
+    """Redirects whose targets and hops are linked too, or not, and a loop of linked pages."""
+    rng = random.Random(4)
+
+    def page(title: str) -> Page:
+        return Page(html_page(title, [paragraph(rng) for _ in range(2)], []))
+
+    links = ["/old", "/new", "/a", "/c", "/d", "/x", "/y"]
+    return {
+        "/": Page(html_page("Home", [paragraph(rng) for _ in range(2)], links)),
+        "/old": Page(status=301, headers={"Location": "/new"}),
+        "/new": page("New"),
+        "/a": Page(status=302, headers={"Location": "/b"}),
+        "/b": page("B"),
+        "/c": Page(status=301, headers={"Location": "/d"}),
+        "/d": Page(status=301, headers={"Location": "/e"}),
+        "/e": page("E"),
+        "/x": Page(status=302, headers={"Location": "/y"}),
+        "/y": Page(status=302, headers={"Location": "/x"}),
+        "/robots.txt": Page(b"User-agent: *\nDisallow:\n", content_type="text/plain"),
+    }
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_every_url_is_fetched_once_even_through_redirects(tmp_path, concurrency):
+    with SiteServer(redirect_site) as srv:
+        _, _, rows = crawl(tmp_path, srv.base, concurrency=concurrency, sitemaps=False)
+    assert dict(srv.hits) == {p: 1 for p in srv.site}  # every path, exactly once
+    assert {p for p, r in rows.items() if r["state"] == "done"} == {"/", "/new", "/b", "/e"}
+    assert rows["/b"]["source"] == "redirect"  # met only as a redirect target, listed too
+    for path in ("/old", "/a", "/c", "/d"):
+        assert reason(rows, path).startswith("redirects to "), path
+    if concurrency == 1:  # one page at a time: each redirect is followed to its end
+        assert reason(rows, "/old") == f"redirects to {srv.base}/new"
+        assert reason(rows, "/c") == reason(rows, "/d") == f"redirects to {srv.base}/e"
+        assert reason(rows, "/x").startswith("redirect loop")
+        assert reason(rows, "/y") == reason(rows, "/x")
+    else:  # /x and /y may run at once: each then says where it goes, neither follows on
+        for path in ("/x", "/y"):
+            assert reason(rows, path).startswith(("redirect loop", "redirects to ")), path
+
+
+def test_localhost_is_refused_when_connecting_unless_private_addresses_are_allowed():
+    with SiteServer(trap_site) as srv:
+        url = srv.base.replace("127.0.0.1", "localhost") + "/"
+        refused = Fetcher(FetchLimits(timeout=2), AddressPolicy(False))
+        allowed = Fetcher(FetchLimits(timeout=2), AddressPolicy(True))
+        try:
+            got = refused.fetch(url)
+            assert sum(srv.hits.values()) == 0
+            with pytest.raises(AddressRefused, match="loopback address 127.0.0.1"):
+                refused.client.get(url)  # the transport itself refuses, whatever the caller
+            ok = allowed.fetch(url)
+        finally:
+            refused.close()
+            allowed.close()
+    assert got.skip == (
+        "refused: localhost resolves to loopback address 127.0.0.1 (use --allow-private)"
+    )
+    assert ok.ok and ok.status == 200 and srv.hits["/"] == 1
+
+
+def test_every_connection_is_checked_again_even_after_a_redirect():
+    with (
+        SiteServer(trap_site, host="127.0.0.2") as inner,
+        SiteServer(
+            lambda base: {"/go": Page(status=302, headers={"Location": inner.base + "/"})}
+        ) as outer,
+    ):
+        fetcher = Fetcher(FetchLimits(timeout=2), AddressPolicy(LOOPBACK_ONLY))
+        follows = httpx.Client(  # httpx following redirects by itself: still checked
+            transport=PinnedTransport(AddressPolicy(LOOPBACK_ONLY), httpx.Limits()),
+            follow_redirects=True,
+        )
+        wider = Fetcher(FetchLimits(timeout=2), AddressPolicy(["127.0.0.0/8"]))
+        try:
+            got = fetcher.fetch(outer.base + "/go")
+            with pytest.raises(AddressRefused, match="loopback address 127.0.0.2"):
+                follows.get(outer.base + "/go")
+            assert sum(inner.hits.values()) == 0  # never connected to the refused address
+            assert wider.fetch(outer.base + "/go").ok  # the policy refused it, not the network
+        finally:
+            for client in (fetcher, wider, follows):
+                client.close()
+    assert got.skip.startswith("refused: 127.0.0.2 resolves to loopback address 127.0.0.2")
+    assert got.final_url == inner.base + "/" and outer.hits["/go"] == 3
+    assert inner.hits["/"] == 1
+
+
+@pytest.fixture
+def localhost_cert(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+def test_tls_verifies_the_host_name_while_connecting_to_the_pinned_address(localhost_cert):
+    key, cert = localhost_cert
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+    srv = SiteServer(trap_site)
+    srv.httpd.socket = server_ctx.wrap_socket(srv.httpd.socket, server_side=True)
+    port = srv.httpd.server_address[1]
+    fetcher = Fetcher(FetchLimits(timeout=3), AddressPolicy(LOOPBACK_ONLY), verify=client_ctx)
+    with srv:
+        try:
+            by_name = fetcher.fetch(f"https://localhost:{port}/")
+            by_address = fetcher.fetch(f"https://127.0.0.1:{port}/")
+        finally:
+            fetcher.close()
+    assert by_name.ok and by_name.status == 200  # connected to 127.0.0.1, verified "localhost"
+    assert by_address.skip.startswith("network error") and "certificate" in by_address.skip
 
 
 def test_canonical_link_deduplicates_pages(traps):

@@ -272,3 +272,73 @@ def test_interrupted_crawl_resumes_without_refetching_finished_pages(tmp_path):
             assert srv.hits[path] == hits_before[path] == 1, path
         assert_complete_and_single(store, cid, srv, n)
         assert (tmp_path / "out" / "report.html").is_file()
+
+
+def crawl_process(base: str, db: str, out: Path) -> subprocess.Popen:
+    """`auditor crawl` in a process of its own, so the test can press Ctrl-C (SIGINT)."""
+    cmd = [sys.executable, "-m", "auditor.cli", "crawl", base + "/", "--allow-private",
+           "--db", db, "--processes", "0", "--no-progress", "--concurrency", "2",
+           "--out", str(out)]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def resume(cid: str, db: str, out: Path) -> int:
+    from auditor.cli import main
+
+    return main(["crawl", "--resume", cid, "--db", db, "--processes", "0", "--no-progress",
+                 "--out", str(out)])  # fmt: skip
+
+
+def started_crawl(store: CrawlStore, proc: subprocess.Popen, state: str) -> str:
+    deadline = time.monotonic() + 60
+    while not store.list_crawls() or store.list_crawls()[0]["state"] != state:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.poll()
+        time.sleep(0.02)
+    return store.list_crawls()[0]["id"]
+
+
+def test_ctrl_c_gives_back_the_pages_in_hand_and_the_crawl_resumes(tmp_path):
+    n = 30
+    db = f"sqlite:///{tmp_path / 'crawls.db'}"
+    with SiteServer(slow_site(n, 0.2)) as srv:
+        proc = crawl_process(srv.base, db, tmp_path / "out")
+        store = CrawlStore(db)
+        cid = started_crawl(store, proc, "running")
+        wait_counts(store, cid, 5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert f"resume with: auditor crawl --resume {cid}".encode() in err
+        counts = store.counts(cid)
+        assert counts["claimed"] == 0 and counts["queued"] > 0  # given back, not left leased
+        assert store.crawl(cid)["state"] == "running"
+        assert resume(cid, db, tmp_path / "out") == 0
+        assert store.crawl(cid)["state"] == "done"
+        assert_complete_and_single(store, cid, srv, n)
+        assert all(srv.hits[p] == 1 for p in srv.site if "/page-" in p)  # none fetched twice
+
+
+def test_ctrl_c_while_seeding_leaves_a_crawl_the_next_run_seeds_at_once(tmp_path):
+    n = 5
+
+    def site(base: str):
+        pages = slow_site(n, 0.0)(base)
+        pages["/robots.txt"].sleep = 3.0  # the crawl is seeding while this is read
+        return pages
+
+    db = f"sqlite:///{tmp_path / 'crawls.db'}"
+    with SiteServer(site) as srv:
+        proc = crawl_process(srv.base, db, tmp_path / "out")
+        store = CrawlStore(db)
+        cid = started_crawl(store, proc, "seeding")
+        while srv.hits["/robots.txt"] == 0:
+            assert proc.poll() is None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert store.crawl(cid)["state"] == "pending"  # not "seeding" under a 60 s lease
+        t0 = time.monotonic()
+        assert resume(cid, db, tmp_path / "out") == 0
+        assert time.monotonic() - t0 < 20
+        assert_complete_and_single(store, cid, srv, n)

@@ -6,6 +6,7 @@ appends its `"module:attribute"` here with a one-line edit.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from dataclasses import dataclass
@@ -104,7 +105,16 @@ def create_app(
 
 
 def _warm_up(engine_config: Any) -> None:
-    """Load rules and detectors before gunicorn forks (--preload shares them copy-on-write)."""
+    """Load rules, detectors and models before gunicorn forks (--preload shares them
+    copy-on-write): every rule's examples run once, so each detector has met its needles."""
     from auditor.engine import audit
+    from auditor.ingest import InputError
+    from classifiers import needles
+    from classifiers.rules import load_rules
 
-    audit("Warm-up text for the rule loader.", "email", config=engine_config)
+    for rule in load_rules():
+        for example in rule.fire:
+            # an example longer than this service's MAX_CHARS is skipped
+            with contextlib.suppress(InputError):
+                audit(example, rule.example_kind or "email", config=engine_config)
+    needles.settle()

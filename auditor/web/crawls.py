@@ -2,7 +2,11 @@
 
     POST /api/v1/crawls                      {"url", "max_pages"?, ...} -> 202 {"id", ...}
     GET  /api/v1/crawls/<id>                 state and progress (pages done/queued/skipped)
+    POST /api/v1/crawls/<id>/cancel          stop it: queued pages are listed as "cancelled"
     GET  /api/v1/crawls/<id>/report[.json|.csv|.html]
+
+Every view is declared with `openapi.operation`, so these appear in /api/v1/openapi.json with
+the same pydantic models that validate the request and describe the responses.
 
 Settings (app config, or the environment as AUDITOR_<NAME>): CRAWL_DB (SQLAlchemy URL;
 default SQLite in the instance folder), CRAWL_QUEUE (huey queue URL; default SQLite in the
@@ -19,28 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
+from auditor.web import openapi
 from auditor.web.api import json_response, read_json
 from auditor.web.errors import ApiError
+from auditor.web.schemas import CrawlPath, CrawlStatus, SiteReport, crawl_request_model
 
 bp = Blueprint("crawls", __name__, url_prefix="/api/v1/crawls")
 _ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class CrawlRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(min_length=1, max_length=2048)
-    max_pages: int = Field(default=200, ge=1)
-    concurrency: int = Field(default=4, ge=1, le=32)
-    delay: float = Field(default=0.0, ge=0, le=60)
-    include: list[str] = Field(default_factory=list, max_length=20)
-    exclude: list[str] = Field(default_factory=list, max_length=20)
-    allow_private: bool = False
-    sitemaps: bool = True
-    store_text: bool = False
-    timeout: float = Field(default=10.0, gt=0, le=60)
+GET_ERRORS = (401, 403, 404, 429)
 
 
 def _setting(app: Flask, name: str, default: Any) -> Any:
@@ -74,6 +66,10 @@ class CrawlService:
             from auditor.jobs import EmbeddedWorker
 
             self.worker = EmbeddedWorker(self.queue_url).start()
+
+
+def _request_model(app: Flask) -> type[BaseModel]:
+    return crawl_request_model(int(_setting(app, "CRAWL_MAX_PAGES", 5000)))
 
 
 def _service() -> CrawlService:
@@ -115,26 +111,36 @@ def _status(crawl: dict[str, Any]) -> dict[str, Any]:
             "report": f"{base}/report.json",
             "csv": f"{base}/report.csv",
             "html": f"{base}/report.html",
+            "cancel": f"{base}/cancel",
         },
     }
 
 
-@bp.post("")
+@openapi.operation(
+    bp,
+    "",
+    "POST",
+    summary="Start a site crawl and audit",
+    body=_request_model,
+    response=CrawlStatus,
+    status=202,
+    tags=("crawls",),
+)
 def start_crawl() -> Response:
+    """Queued at once; poll `links.self` for progress. Private addresses need the service's
+    consent (`CRAWL_ALLOW_PRIVATE`) as well as the caller's `allow_private`."""
     from auditor.crawl_urls import UrlError
     from auditor.crawling import CrawlOptions, create_crawl
     from auditor.jobs import enqueue
 
     svc = _service()
-    req: CrawlRequest = read_json(CrawlRequest)
+    req = read_json(_request_model(current_app))
     if req.allow_private and not svc.allow_private:
         raise ApiError(
             403,
             "private_addresses_not_allowed",
             "this service does not crawl private addresses (CRAWL_ALLOW_PRIVATE is off)",
         )
-    if req.max_pages > svc.max_pages:
-        raise ApiError(422, "invalid_request", f"max_pages: at most {svc.max_pages}")
     try:
         opts = CrawlOptions(
             max_pages=req.max_pages,
@@ -159,18 +165,46 @@ def start_crawl() -> Response:
     return resp
 
 
-@bp.get("/<cid>")
+@openapi.operation(
+    bp,
+    "/<cid>",
+    "GET",
+    summary="A crawl's state and progress",
+    path_params=CrawlPath,
+    response=CrawlStatus,
+    errors=GET_ERRORS,
+    tags=("crawls",),
+)
 def crawl_status(cid: str) -> Response:
     return json_response(_status(_crawl_or_404(cid)))
 
 
-@bp.get("/<cid>/report")
-@bp.get("/<cid>/report.<fmt>")
-def crawl_report(cid: str, fmt: str = "json") -> Response:
+@openapi.operation(
+    bp,
+    "/<cid>/cancel",
+    "POST",
+    summary="Cancel a pending or running crawl",
+    path_params=CrawlPath,
+    response=CrawlStatus,
+    errors=(401, 403, 404, 409, 429),
+    tags=("crawls",),
+)
+def cancel_crawl(cid: str) -> Response:
+    """Pages still queued are never fetched and are listed as skipped ("cancelled"); pages
+    being fetched at that moment finish. 409 `crawl_not_running` once a crawl has ended."""
+    crawl = _crawl_or_404(cid)
+    if not _service().store.cancel(crawl["id"]):
+        state = _service().store.state(crawl["id"])
+        raise ApiError(
+            409, "crawl_not_running", f"the crawl is {state}; only a pending or running crawl "
+            "can be cancelled",
+        )  # fmt: skip
+    return json_response(_status(_crawl_or_404(cid)))
+
+
+def _report(cid: str, fmt: str) -> Response:
     from auditor.site_report import build_report, to_csv, to_html
 
-    if fmt not in ("json", "csv", "html"):
-        raise ApiError(404, "not_found", "reports are .json, .csv or .html")
     crawl = _crawl_or_404(cid)
     report = build_report(_service().store, crawl["id"])
     if fmt == "json":
@@ -183,3 +217,39 @@ def crawl_report(cid: str, fmt: str = "json") -> Response:
     resp.headers["Content-Security-Policy"] = "sandbox allow-scripts"  # the page pins its script
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
+
+
+_REPORT = dict(path_params=CrawlPath, errors=GET_ERRORS, tags=("crawls",))
+
+
+@openapi.operation(
+    bp, "/<cid>/report", "GET", summary="The site report (JSON)", response=SiteReport, **_REPORT
+)
+def crawl_report(cid: str) -> Response:
+    """The same as `report.json`; for a crawl still running, a report of what is done so far."""
+    return _report(cid, "json")
+
+
+@openapi.operation(
+    bp, "/<cid>/report.json", "GET", summary="The site report (JSON)", response=SiteReport,
+    **_REPORT,
+)  # fmt: skip
+def crawl_report_json(cid: str) -> Response:
+    return _report(cid, "json")
+
+
+@openapi.operation(
+    bp, "/<cid>/report.csv", "GET", summary="The site report (CSV)", media="text/csv", **_REPORT
+)
+def crawl_report_csv(cid: str) -> Response:
+    """One row per URL, spreadsheet formulas neutralised."""
+    return _report(cid, "csv")
+
+
+@openapi.operation(
+    bp, "/<cid>/report.html", "GET", summary="The site report (HTML)", media="text/html",
+    **_REPORT,
+)  # fmt: skip
+def crawl_report_html(cid: str) -> Response:
+    """Self-contained, sandboxed by CSP: page content is escaped and only its own script runs."""
+    return _report(cid, "html")

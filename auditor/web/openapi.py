@@ -23,8 +23,9 @@ ModelRef = type[BaseModel] | Callable[[Flask], type[BaseModel]]
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON (`malformed_json`).",
     401: "A token is required or the token is unknown or revoked.",
-    403: "The request's Origin or Host is not allowed.",
+    403: "The request's Origin or Host is not allowed (crawls: or private addresses are).",
     404: "No such resource.",
+    409: "The resource is not in a state that allows this (e.g. `crawl_not_running`).",
     413: "The body or the text is over the limit (`body_too_large`, `text_too_large`).",
     415: "The body is not `application/json`.",
     422: "Missing or invalid fields, or text the engine will not rate.",
@@ -43,7 +44,10 @@ class Operation:
     endpoint: str
     body: ModelRef | None = None
     query: type[BaseModel] | None = None
+    path_params: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
+    status: int = 200
+    media: str = "application/json"
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     public: bool = False  # no token needed
@@ -61,12 +65,19 @@ def operation(
     summary: str,
     body: ModelRef | None = None,
     query: type[BaseModel] | None = None,
+    path_params: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
+    status: int = 200,
+    media: str = "application/json",
     errors: tuple[int, ...] | None = None,
     tags: tuple[str, ...] = (),
     public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view on `bp` and describe it in the OpenAPI document."""
+    """Register a view on `bp` and describe it in the OpenAPI document.
+
+    `path_params` gives the URL variables' schemas (else plain strings); `status` and `media`
+    are the success response's (a non-JSON `media` is documented as a string body).
+    """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         bp.add_url_rule(rule, view_func=fn, methods=[method])
@@ -78,7 +89,10 @@ def operation(
                 endpoint=f"{bp.name}.{fn.__name__}",
                 body=body,
                 query=query,
+                path_params=path_params,
                 response=response,
+                status=status,
+                media=media,
                 errors=errors
                 if errors is not None
                 else (POST_ERRORS if method in ("POST", "PUT", "PATCH") else GET_ERRORS),
@@ -128,15 +142,18 @@ def build_document(app: Flask, title: str, version: str) -> dict[str, Any]:
         }
         if op.description:
             spec["description"] = op.description
-        params = [
-            {
-                "name": m.group(2),
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer" if m.group(1) == "int" else "string"},
-            }
-            for m in _CONVERTER.finditer(op.path)
-        ]
+        declared = op.path_params.model_json_schema()["properties"] if op.path_params else {}
+        params = []
+        for m in _CONVERTER.finditer(op.path):
+            schema = dict(declared.get(m.group(2), {}))
+            schema.pop("title", None)
+            desc = schema.pop("description", None)
+            if not schema:
+                schema = {"type": "integer" if m.group(1) == "int" else "string"}
+            param = {"name": m.group(2), "in": "path", "required": True, "schema": schema}
+            if desc:
+                param["description"] = desc
+            params.append(param)
         if op.query is not None:
             qschema = op.query.model_json_schema(ref_template=ref)
             required = set(qschema.get("required", []))
@@ -159,9 +176,14 @@ def build_document(app: Flask, title: str, version: str) -> dict[str, Any]:
                 },
             }
         if op.response is not None:
-            spec["responses"]["200"] = {
+            spec["responses"][str(op.status)] = {
+                "description": "Accepted" if op.status == 202 else "OK",
+                "content": {op.media: {"schema": ref_of(op.response, "serialization")}},
+            }
+        elif op.media != "application/json":
+            spec["responses"][str(op.status)] = {
                 "description": "OK",
-                "content": {"application/json": {"schema": ref_of(op.response, "serialization")}},
+                "content": {op.media: {"schema": {"type": "string"}}},
             }
         for status in op.errors:
             spec["responses"][str(status)] = {

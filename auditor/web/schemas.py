@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, field_validator
@@ -36,6 +37,60 @@ class AuditRequest(_Strict):
         True,
         description="Keep this audit's scores in the caller's history (the text only if "
         "the caller's token opted in). Editors auditing as you type send false.",
+    )
+
+
+class CrawlRequest(_Strict):
+    """A site to crawl and audit."""
+
+    # `max_pages` has no upper bound here: `crawl_request_model` adds the service's cap.
+
+    url: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="Start URL (http or https). The crawl stays on its site and port; "
+        "a URL that is not one is refused with 422 `invalid_url`.",
+        examples=["https://example.com/"],
+        json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]"},
+    )
+    max_pages: int = Field(200, ge=1, description="URLs the crawl lists at most.")
+    concurrency: int = Field(4, ge=1, le=32, description="Pages fetched at once.")
+    delay: float = Field(0.0, ge=0, le=60, description="Seconds between requests to a host.")
+    include: list[str] = Field(
+        default_factory=list, max_length=20, description="Regexes a URL must match."
+    )
+    exclude: list[str] = Field(
+        default_factory=list, max_length=20, description="Regexes that leave a URL out."
+    )
+    allow_private: bool = Field(
+        False,
+        description="Allow loopback, private and link-local addresses: refused with 403 "
+        "unless the service allows it (`CRAWL_ALLOW_PRIVATE`).",
+    )
+    sitemaps: bool = Field(True, description="Read robots.txt's sitemaps (or /sitemap.xml).")
+    store_text: bool = Field(False, description="Keep the pages' main text after the crawl.")
+    timeout: float = Field(10.0, gt=0, le=60, description="Seconds per page.")
+
+
+@cache
+def crawl_request_model(max_pages: int) -> type[BaseModel]:
+    """The crawl body, bounded by the service's `CRAWL_MAX_PAGES` (one class per bound)."""
+    return create_model(
+        "CrawlRequest",
+        __base__=CrawlRequest,
+        __doc__=CrawlRequest.__doc__,
+        max_pages=(
+            int,
+            Field(min(200, max_pages), ge=1, le=max_pages, description="URLs listed at most."),
+        ),
+    )
+
+
+class CrawlPath(BaseModel):
+    """Path parameters of the crawl routes."""
+
+    cid: str = Field(
+        pattern=r"^[0-9a-f]{32}$", description="A crawl id, as `POST /api/v1/crawls` gave it."
     )
 
 
@@ -225,3 +280,163 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     versions: dict[str, str]
+
+
+# --- crawls -------------------------------------------------------------------------------
+
+
+class _Closed(BaseModel):
+    """Crawl responses list every key they send (`additionalProperties: false`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+CrawlState = Literal["pending", "seeding", "running", "finishing", "done", "failed", "cancelled"]
+
+
+class CrawlProgress(_Closed):
+    audited: int
+    skipped: int = Field(description="Listed with a reason instead of a score.")
+    queued: int
+    in_progress: int
+    total: int
+    fraction: float = Field(description="Share of the listed URLs that are finished, 0..1.")
+
+
+class CrawlLinks(_Closed):
+    self_: str = Field(alias="self")
+    report: str
+    csv: str
+    html: str
+    cancel: str
+
+
+class CrawlStatus(_Closed):
+    """A crawl's state and progress."""
+
+    id: str
+    url: str
+    state: CrawlState
+    created_at: float = Field(description="Unix time.")
+    finished_at: float | None
+    progress: CrawlProgress
+    notes: list[str]
+    error: str | None
+    links: CrawlLinks
+
+
+class PageFinding(_Closed):
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    text: str | None
+
+
+class SitePage(_Closed):
+    url: str
+    status: int | None = Field(description="HTTP status, or null if nothing was fetched.")
+    skipped: str | None = Field(description="Why the page has no scores; null when audited.")
+    title: str | None
+    section: str
+    kind: Kind | None
+    scores: ScoresModel | None
+    title_scores: ScoresModel | None
+    verdict: Verdict | None
+    findings: list[PageFinding]
+    title_findings: list[PageFinding]
+    rules: list[str]
+    word_count: int | None
+    date: str | None
+    author: str | None
+    depth: int
+    source: str
+    final_url: str | None
+    content_sha256: str | None
+    cluster: int | None = Field(description="Index into `clusters`.")
+
+
+class SiteCrawlInfo(_Closed):
+    id: str
+    root_url: str
+    state: CrawlState
+    created_at: float
+    finished_at: float | None
+    options: dict[str, Any]
+    notes: list[str]
+    error: str | None
+
+
+class SiteSummary(_Closed):
+    pages: int
+    audited: int
+    skipped: int
+    open: int
+    verdicts: dict[str, int]
+    skip_reasons: dict[str, int]
+    clusters: int
+    pages_in_clusters: int
+    aggregation_pages: int
+
+
+class ScoreDistribution(_Closed):
+    bins: list[int] = Field(description="Ten bins: 0-10, 10-20, ... 90-100.")
+    count: int
+    mean: float | None
+    median: float | None
+    p10: float | None
+    p90: float | None
+
+
+class SiteSection(_Closed):
+    section: str
+    pages: int
+    mean: dict[str, float]
+    verdicts: dict[str, int]
+    worst_url: str
+
+
+class WorstPage(_Closed):
+    url: str
+    title: str | None
+    trust: float
+    verdict: Verdict
+    findings: list[PageFinding]
+
+
+class AggregationPage(_Closed):
+    url: str
+    title: str | None
+    reasons: list[str]
+
+
+class TrustChange(_Closed):
+    url: str
+    before: float
+    after: float
+    delta: float
+
+
+class SiteChanges(_Closed):
+    previous_crawl: str
+    previous_finished_at: float | None
+    new: list[str]
+    removed: list[str]
+    better: list[TrustChange]
+    worse: list[TrustChange]
+    changed_text: list[str]
+
+
+class SiteReport(_Closed):
+    """report.json (contract: `auditor/site_report.py`)."""
+
+    schema_version: str
+    crawl: SiteCrawlInfo
+    summary: SiteSummary
+    distributions: dict[str, ScoreDistribution]
+    sections: list[SiteSection]
+    worst_pages: list[WorstPage]
+    aggregation_pages: list[AggregationPage]
+    clusters: list[list[str]] = Field(description="Near-duplicate groups of URLs.")
+    changes: SiteChanges | None = Field(description="Against the site's previous finished crawl.")
+    pages: list[SitePage] = Field(description="Every URL the crawl listed, audited or not.")
