@@ -15,26 +15,6 @@ DEFAULT_DATA = "../shared/data"
 DEFAULT_LABELED = "fixtures/labeled"
 DEFAULT_B2B = "fixtures/clickbait_b2b.jsonl"
 
-GAP_NOTES = (
-    "Webis MSE sits at the 0.035 target's edge (0.0342 in exploration before our own B2B "
-    "subject lines joined the training set and min_df was raised to keep the served vocabulary "
-    "small). A finer C / min_df search by nested CV, or a character-CNN, would buy the margin.",
-    "`audit()` binary figures (score ≥ 50) are low because the blend halves the model with a "
-    "rule score that rarely passes 50; its AUC/Spearman/pairwise show the ordering is sound. "
-    "Calibrating the blended score (isotonic on the train fold) would fix the threshold.",
-    "Webis F1 at the product threshold (p ≥ 0.5) is below the 0.70 target: the graded head is "
-    "calibrated to the *mean* judgement, and the binary label is the *median* ≥ 0.5, so a "
-    "calibrated score sits below 0.5 for many posts three of five readers called bait. The 2017 "
-    "challenge's best system reached F1 0.683 with neural models. Closing it would take a "
-    "second, F1-tuned threshold for the finding (chosen by CV on train folds, never on test) "
-    "or a pretrained sentence encoder, which this offline build cannot download.",
-    "Our corpus is a few hundred texts: body-model figures carry wide confidence intervals "
-    "(±0.1 on AUC at n ≈ 80). More labelled texts per genre, and a second labeller to measure "
-    "agreement, would tighten them.",
-    "Value-add does not yet use C3 (constructive comments) as a proxy feature; a C3-trained "
-    "'specific and substantive' score as one more dense feature is the next step.",
-)
-
 
 def _data_dir(args: argparse.Namespace) -> Path:
     path = Path(args.data)
@@ -80,7 +60,7 @@ def _eval(args: argparse.Namespace) -> int:
     from classifiers import evaluate, train
 
     data = _data_dir(args)
-    results: dict[str, Any] = {"notes": list(GAP_NOTES)}
+    results: dict[str, Any] = {}
     labeled = Path(args.labeled)
     if not args.skip_cv:
         print(f"clickbait: {args.folds}-fold CV on {data} …", file=sys.stderr)
@@ -101,6 +81,9 @@ def _eval(args: argparse.Namespace) -> int:
         )
         if not args.skip_cv:
             results["corpus_cv"] = evaluate.cv_corpus([r for r in rows if r.get("fold") == "train"])
+            if (data / "c3_constructive").is_dir():
+                results["c3"] = evaluate.c3_value_add(data, rows)
+    results["notes"] = evaluate.gap_notes(results)
     command = f"auditor eval --data {args.data}" + (" --skip-cv" if args.skip_cv else "")
     text = evaluate.render(results, command)
     if not args.skip_cv:

@@ -82,7 +82,12 @@ def cv_clickbait(
     folds: int = 5,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """K-fold CV (stratified, seed 0): each fold retrains both heads as `auditor train` does."""
+    """K-fold CV (stratified, seed 0): each fold retrains both heads as `auditor train` does.
+
+    The graded head's choices (C, Platt recalibration, decision threshold) are made by
+    `train.select_and_fit_graded` inside each outer training fold, so the out-of-fold figures
+    are nested: no fold's figure saw that fold during selection.
+    """
     sc = train.dev_rows(data_dir, "stop_clickbait")
     wb = train.dev_rows(data_dir, "webis_clickbait17")
     own_t, own_m = [], []
@@ -97,15 +102,33 @@ def cv_clickbait(
     k = StratifiedKFold(folds, shuffle=True, random_state=train.SEED)
     p_style = np.zeros(len(sc))
     p_graded = np.zeros(len(wb))
+    t_graded = np.zeros(len(wb))  # each post's decision threshold: its outer fold's choice
     p_graded_on_sc = np.zeros(len(sc))
+    per_fold: list[dict[str, Any]] = []
     for i, ((a, b), (c, d)) in enumerate(zip(k.split(sct, scy), k.split(wbt, wby), strict=True)):
         style = train.fit_clickbait_style(sct[a].tolist(), scy[a])
-        graded = train.fit_clickbait_graded(wbt[c].tolist() + own_t, wbm[c].tolist() + own_m)
+        fit = train.select_and_fit_graded(wbt[c].tolist(), wbm[c], wby[c], own_t, own_m)
         p_style[b] = style.predict_proba(sct[b].tolist())[:, 1]
-        p_graded[d] = graded.predict_proba(wbt[d].tolist())[:, 1]
-        p_graded_on_sc[b] = graded.predict_proba(sct[b].tolist())[:, 1]
-        log(f"  clickbait fold {i + 1}/{folds} done")
-    best_f1, best_t = max((f1_score(wby, p_graded >= t), t) for t in np.arange(0.30, 0.61, 0.025))
+        p_graded[d] = fit.pipe.predict_proba(wbt[d].tolist())[:, 1]
+        t_graded[d] = fit.threshold
+        p_graded_on_sc[b] = fit.pipe.predict_proba(sct[b].tolist())[:, 1]
+        per_fold.append(
+            {
+                "C": fit.C,
+                "threshold": fit.threshold,
+                "platt": fit.calibration,
+                "inner_mse": fit.inner["mse_calibrated"],
+                "mse": float(mean_squared_error(wbm[d], p_graded[d])),
+                "f1": float(f1_score(wby[d], p_graded[d] >= fit.threshold)),
+            }
+        )
+        log(
+            f"  clickbait fold {i + 1}/{folds}: C={fit.C}, threshold {fit.threshold:.2f}, "
+            f"MSE {per_fold[-1]['mse']:.4f}, F1 {per_fold[-1]['f1']:.3f}"
+        )
+    best_f1, best_t = max((f1_score(wby, p_graded >= t), t) for t in train.GRADED_THRESHOLDS)
+    pred = (p_graded >= t_graded).astype(int)
+    fold_mse = [f["mse"] for f in per_fold]
     return {
         "folds": folds,
         "stop_clickbait": {
@@ -114,11 +137,18 @@ def cv_clickbait(
         },
         "webis": {
             **binary_figures(wby.tolist(), p_graded.tolist()),
+            "f1_at_05": float(f1_score(wby, p_graded >= 0.5)),
+            "accuracy": float(accuracy_score(wby, pred)),
+            "f1": float(f1_score(wby, pred)),
+            "precision": float(np.sum(pred & wby) / max(1, np.sum(pred))),
+            "recall": float(np.sum(pred & wby) / max(1, np.sum(wby))),
             "mse": float(mean_squared_error(wbm, p_graded)),
+            "mse_fold_sd": float(np.std(fold_mse, ddof=1)),
             "mse_baseline": float(np.var(wbm)),
             "spearman": spearman(wbm.tolist(), p_graded.tolist()),
             "best_f1": float(best_f1),
             "best_threshold": float(best_t),
+            "per_fold": per_fold,
         },
     }
 
@@ -234,6 +264,89 @@ def cv_corpus(rows: Sequence[dict[str, Any]], folds: int = 5) -> dict[str, Any]:
     return out
 
 
+def _c3_head_logits(c3: Sequence[dict[str, Any]]) -> Callable[[Sequence[str]], np.ndarray]:
+    """A constructiveness head on C3 (word n-grams → logistic regression): its logit."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    head = Pipeline(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=(1, 2), min_df=3, max_features=20000, sublinear_tf=True
+                ),
+            ),
+            ("model", LogisticRegression(C=2.0, max_iter=2000, random_state=train.SEED)),
+        ]
+    )
+    head.fit([r["text"] for r in c3], [int(r["label"]) for r in c3])
+    return lambda texts: head.decision_function(list(texts))
+
+
+def c3_value_add(data_dir: Path, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Does C3 (constructive news comments) help the value-add model? Two ways, each against
+    the shipped recipe, on the corpus's train fold (5-fold GroupKFold) and its held-out fold:
+
+    - `stacked`: a C3 constructiveness head's logit as one more (standardised) dense feature;
+    - `weak rows`: C3 comments as extra training rows (constructive = 2/3, else 0) at weight
+      0.05, vocabulary fitted on our corpus only so the served vocabulary does not grow.
+    """
+    import scipy.sparse as sps
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    c3 = train.dev_rows(data_dir, "c3_constructive")
+    c3_text = [r["text"] for r in c3]
+    c3_y = np.array([2 / 3 if int(r["label"]) == 1 else 0.0 for r in c3])
+    head = _c3_head_logits(c3)
+    usable = [r for r in rows if (r.get("labels") or {}).get("value_add") is not None]
+    tr = [r for r in usable if r.get("fold") == "train"]
+    ho = [r for r in usable if r.get("fold") == "heldout" and r.get("kind") != "headline"]
+    ttr, ytr = train.body_training_set(tr, "value_add")
+    tho, yho = train.body_training_set(ho, "value_add")
+    groups = [r.get("pair_id") or r["id"] for r in tr]
+
+    def fit(texts: list[str], labels: list[int], variant: str) -> Callable[[list[str]], Any]:
+        if variant == "shipped":
+            pipe = train.fit_body(texts, labels)
+            return pipe.predict
+        feats = train.body_features().fit(texts)
+        X, y, w = feats.transform(texts), np.asarray(labels, dtype=np.float64) / 3.0, None
+        scaler = None
+        if variant == "stacked":
+            scaler = StandardScaler().fit(head(texts).reshape(-1, 1))
+            X = sps.hstack([X, scaler.transform(head(texts).reshape(-1, 1))]).tocsr()
+        else:
+            X = sps.vstack([X, feats.transform(c3_text)]).tocsr()
+            y = np.r_[y, c3_y]
+            w = np.r_[np.ones(len(texts)), np.full(len(c3_text), 0.05)]
+        model = Ridge(alpha=1.0).fit(X, y, sample_weight=w)
+
+        def predict(t: list[str]) -> Any:
+            Xt = feats.transform(t)
+            if scaler is not None:
+                Xt = sps.hstack([Xt, scaler.transform(head(t).reshape(-1, 1))]).tocsr()
+            return model.predict(Xt)
+
+        return predict
+
+    out: dict[str, Any] = {"n_c3": len(c3), "n_train": len(ttr), "n_heldout": len(tho)}
+    for variant in ("shipped", "stacked", "weak rows"):
+        pred = np.zeros(len(ttr))
+        for a, b in GroupKFold(5).split(ttr, ytr, groups):
+            pred[b] = fit([ttr[i] for i in a], [ytr[i] for i in a], variant)([ttr[i] for i in b])
+        held = fit(ttr, ytr, variant)(tho)
+        out[variant] = {
+            "cv_auc": _auc([int(y >= 2) for y in ytr], pred.tolist()),
+            "cv_spearman": spearman(ytr, pred.tolist()),
+            "heldout_auc": _auc([int(y >= 2) for y in yho], list(held)),
+            "heldout_spearman": spearman(yho, list(held)),
+        }
+    return out
+
+
 def card_figures(results: Mapping[str, Any]) -> dict[str, list[str]]:
     """The figure lines each model card repeats from EVAL.md."""
     out: dict[str, list[str]] = {}
@@ -245,9 +358,10 @@ def card_figures(results: Mapping[str, Any]) -> dict[str, list[str]]:
             f"F1 {_f(st['f1'])}, AUC {_f(st['auc'])} (target accuracy ≥ 0.97)."
         ]
         out["clickbait_graded"] = [
-            f"- Webis 2017, {cb['folds']}-fold CV: MSE vs truth_mean {_f(wb['mse'], 4)} "
-            f"(target ≤ 0.035; predicting the mean: {_f(wb['mse_baseline'], 4)}), F1 at p ≥ 0.5 "
-            f"{_f(wb['f1'])} (target 0.70), AUC {_f(wb['auc'])}, Spearman {_f(wb['spearman'])}."
+            f"- Webis 2017, {cb['folds']}-fold nested CV: MSE vs truth_mean {_f(wb['mse'], 4)} "
+            f"(target < 0.035; predicting the mean: {_f(wb['mse_baseline'], 4)}), F1 at each "
+            f"fold's learned threshold {_f(wb['f1'])} (target 0.70; best after the fact "
+            f"{_f(wb.get('best_f1'))}), AUC {_f(wb['auc'])}, Spearman {_f(wb['spearman'])}."
         ]
     b2b = results.get("b2b")
     if b2b:
@@ -295,11 +409,125 @@ def update_cards(results: Mapping[str, Any], folder: Path, command: str) -> None
 
 # --- EVAL.md ----------------------------------------------------------------------------------
 
+GRADED_DESIGN = [
+    "### How the graded head's features were chosen",
+    "",
+    "A one-off exploration, then frozen; these figures are not recomputed by this command. "
+    "**Webis MSE**: 5-fold CV *inside the training part of outer fold 1* (10,673 posts; "
+    "smaller training sets, so higher than the table above). **Transfer**: 5-fold GroupKFold "
+    "over our corpus's *train-fold* headlines and email subjects (n = 229; each fold trained on "
+    "all Webis posts plus the other folds' subjects), Spearman and AUC (label ≥ 2) — the "
+    "held-out fold below was not used. A first version shipped the full dense block (row "
+    "'all 30'): best on Webis, but it ranked our business subject lines worse (held-out "
+    "Spearman 0.45 → 0.30; very short subjects and page titles such as 'About us', 'No rush' "
+    "scored as bait, as short tweets are on Webis), so the block was cut to the features that "
+    "help both.",
+    "",
+    "| graded head variant (soft-label logistic regression) | C | Webis MSE | transfer "
+    "Spearman | transfer AUC |",
+    "|---|---|---|---|---|",
+    "| previous: word 1–2 + char_wb 2–5, lower-cased | 2 | 0.0360 | 0.441 | 0.754 |",
+    "| word 1–2 + char_wb 1–5, cased (no dense block) | 1.5 | 0.0355 | 0.453 | 0.760 |",
+    "| + log word count, leading digit, closing ? or :/…, ? and ! per sentence (`headline_v1`, "
+    "**shipped**) | 1.5 | 0.0332 | 0.458 | 0.752 |",
+    "| + Platt recalibration on inner out-of-fold logits (**shipped**) | 1.5 | ≈ −0.0002 | – | – |",
+    "| rejected: all 30 shape features (`lexical_v1` + length bins + openers + capitals) "
+    "| 1.5 | 0.0330 | 0.400 | 0.714 |",
+    "| rejected: the same without pronoun rates / without length bins / without any length "
+    "| 1.5 | 0.0329–0.0339 | 0.395–0.410 | 0.706–0.720 |",
+    "| rejected: log word count alone | 1.5 | 0.0339 | 0.429 | 0.737 |",
+    "| rejected: shipped + length bins, or + forward-reference openers (This/Here/How/Why…) "
+    "| 1.5 | 0.0331–0.0332 | 0.429–0.450 | 0.732–0.744 |",
+    "| rejected: our subjects and post openers up-weighted ×5–×100 (domain CV Spearman "
+    "0.45–0.50) | 1.5 | 0.0376–0.0430 (×10–×50) | – | – |",
+    "| rejected: char_wb 1–5 lower-cased; word 1–3; char_wb 2–6; min_df 1; cased + "
+    "lower-cased char blocks | 1–4 | 0.0356–0.0368 | – | – |",
+    "| rejected: word block down-weighted ×0.5/×0.75 or up ×1.5 | 2–3 | 0.0355–0.0372 | – | – |",
+    "| rejected: Stop Clickbait as weak soft-labelled rows (bait 0.5–0.6, news 0.15–0.2; "
+    "weight 0.1–0.3) | 2 | 0.0355–0.0362 | – | – |",
+    "| rejected: style head's logit as a stacked feature (gain < 0.0002, couples the heads) "
+    "| 2 | 0.0352 | – | – |",
+    "| rejected: ridge regression on truth_mean (clipped) | α 2 | 0.0357 | – | – |",
+    "| rejected: a separate binary head on truth_class (for F1: best after-the-fact 0.656 "
+    "vs 0.654 from the graded score) | 1 | – | – | – |",
+    "",
+]
+
 TARGETS = {
     "stop_accuracy": 0.97,
     "webis_f1": 0.70,
     "webis_mse": 0.035,
 }
+
+
+def gap_notes(results: Mapping[str, Any]) -> list[str]:
+    """The 'gaps and what would close them' section, from the figures just computed."""
+    notes: list[str] = []
+    wb = (results.get("clickbait_cv") or {}).get("webis")
+    if wb:
+        if wb["mse"] < TARGETS["webis_mse"]:
+            notes.append(
+                f"Webis MSE {wb['mse']:.4f} (nested CV) is below the 0.035 target; the 2017 "
+                "challenge's best system reached 0.033 on its own split. The gain over the "
+                "previous 0.0350 comes mostly from the headline's length and shape, which "
+                "L2-normalised n-grams cannot see (`headline_v1`), then cased character n-grams "
+                "from single characters up and a Platt recalibration. A richer shape block "
+                "would lower it a little more but ranks business subject lines worse (see how "
+                "the features were chosen)."
+            )
+        else:
+            notes.append(f"Webis MSE {wb['mse']:.4f} (nested CV) is not below the 0.035 target.")
+        if wb["f1"] < TARGETS["webis_f1"]:
+            notes.append(
+                f"Webis F1 ≥ 0.70 is out of reach for this model family: {wb['f1']:.3f} at the "
+                "threshold chosen inside each training fold, and even the best threshold "
+                f"picked after the fact on the out-of-fold scores gives only {wb['best_f1']:.3f} "
+                "(the previous head: 0.555 at p ≥ 0.5, 0.632 after the fact). A separate "
+                "binary head on truth_class did no better in exploration. The binary label "
+                "(median of five readers ≥ 0.5) is noisy where readers split, and a post's "
+                "words alone leave that split undecided; the 2017 challenge's best system "
+                "reached F1 0.683 with neural models on the same kind of input. What would "
+                "close it: (1) a small pretrained sentence encoder served offline (a "
+                "MiniLM-class model, ~22 M parameters: ~25 MB int8 / ~90 MB float32 on disk, "
+                "~5–15 ms per headline on one core and ~0.3–0.5 s to load, so it would have to "
+                "load lazily outside the 300 ms model budget) with a linear head on its "
+                "embeddings — no such weights are available in this offline build; (2) the "
+                "Webis target-article fields (linked article title, paragraphs, image text), "
+                "which our copy does not include and which a subject line does not have at "
+                "serving time; (3) more reader judgements per post, which would make the "
+                "median label less noisy."
+            )
+    cb_model = ((results.get("corpus") or {}).get("clickbait") or {}).get("model")
+    if cb_model and wb:
+        notes.append(
+            "Clickbait on our own held-out texts (model alone, n = "
+            f"{cb_model['n']}): Spearman {_f(cb_model['spearman'])}, AUC {_f(cb_model['auc'])}; "
+            "the previous head had 0.447 and 0.765. The held-out fold is small (Spearman's "
+            "standard error ≈ 0.09 at n ≈ 100) and the train-fold transfer check favoured the "
+            "new head (0.458 vs 0.441), but the direction is consistent: on Webis a very short "
+            "post is usually bait, and the length feature carries that to short, plain business "
+            "subjects and page titles ('No rush', 'About us'), which our guide labels 0. "
+            "What would close it: more labelled short B2B subject lines and page titles in the "
+            "corpus (so the head's own rows can outweigh the news-tweet prior without costing "
+            "Webis MSE — up-weighting the few we have cost 0.004–0.01 MSE), or a kind-aware "
+            "score in the engine (headline vs subject vs page title)."
+        )
+    notes += [
+        "`audit()` binary figures (score ≥ 50) are low because the blend halves the model with a "
+        "rule score that rarely passes 50; its AUC/Spearman/pairwise show the ordering is sound. "
+        "Calibrating the blended score (isotonic on the train fold) would fix the threshold.",
+        "Our corpus is a few hundred texts: body-model figures carry wide confidence intervals "
+        "(±0.1 on AUC at n ≈ 80). More labelled texts per genre, and a second labeller to "
+        "measure agreement, would tighten them.",
+    ]
+    if results.get("c3"):
+        notes.append(
+            "Value-add does not use C3 (see its section): neither a stacked constructiveness "
+            "feature nor C3 as weak rows improves both the train-fold CV and the held-out fold. "
+            "What would help value-add is more of our own labelled B2B texts, not a news-comment "
+            "proxy."
+        )
+    return notes
 
 
 def render(results: Mapping[str, Any], command: str) -> str:
@@ -314,10 +542,17 @@ def render(results: Mapping[str, Any], command: str) -> str:
     if cb:
         sc, wb = cb["stop_clickbait"], cb["webis"]
         ok = lambda good: "met" if good else "**not met**"  # noqa: E731
+        folds = wb.get("per_fold") or []
         L += [
             f"## Clickbait — {cb['folds']}-fold cross-validation on the shared dev sets",
             "",
-            "Each fold retrains both heads exactly as `auditor train` does (seed 0).",
+            "Each outer fold retrains both heads exactly as `auditor train` does (seed 0). The "
+            "graded head's choices — C, a Platt recalibration, and the decision threshold — are "
+            "made by an inner "
+            f"{train.GRADED_INNER_FOLDS}-fold CV *inside each outer training fold* "
+            "(`train.select_and_fit_graded`), so every figure below is out-of-fold and nested: "
+            "no fold took part in choosing the settings it is scored with. `auditor train` runs "
+            "the same selection on the whole dev set for the shipped model.",
             "",
             "| data | head | n | accuracy | F1 | AUC | MSE vs truth_mean | Spearman | target |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -327,23 +562,49 @@ def render(results: Mapping[str, Any], command: str) -> str:
             f"| Stop Clickbait | graded (the score), p ≥ 0.5 | {sc['graded']['n']} | "
             f"{_f(sc['graded']['accuracy'])} | {_f(sc['graded']['f1'])} | {_f(sc['graded']['auc'])} "
             "| – | – | (cross-task: see below) |",
-            f"| Webis 2017 | graded (the score), p ≥ 0.5 | {wb['n']} | {_f(wb['accuracy'])} | "
-            f"{_f(wb['f1'])} | {_f(wb['auc'])} | {_f(wb['mse'], 4)} | {_f(wb['spearman'])} | "
-            f"MSE ≤ 0.035: {ok(wb['mse'] <= TARGETS['webis_mse'])}; "
+            f"| Webis 2017 | graded (the score), p ≥ the fold's learned threshold | {wb['n']} | "
+            f"{_f(wb['accuracy'])} | {_f(wb['f1'])} | {_f(wb['auc'])} | {_f(wb['mse'], 4)} "
+            f"(fold SD {_f(wb.get('mse_fold_sd'), 4)}) | {_f(wb['spearman'])} | "
+            f"MSE ≤ 0.035: {ok(wb['mse'] < TARGETS['webis_mse'])}; "
             f"F1 ≥ 0.70: {ok(wb['f1'] >= TARGETS['webis_f1'])} |",
             "",
-            f"- Webis MSE of always predicting the mean: {_f(wb['mse_baseline'], 4)}. "
-            f"Best F1 over thresholds chosen *after the fact* on these out-of-fold scores: "
-            f"{_f(wb['best_f1'])} at p ≥ {wb['best_threshold']:.3f} (optimistic; not used).",
+        ]
+        if folds:
+            L += [
+                "| outer fold | C chosen | Platt (a, b) | threshold chosen | inner-CV MSE | "
+                "fold MSE | fold F1 |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for i, f in enumerate(folds, 1):
+                L.append(
+                    f"| {i} | {f['C']} | ({f['platt'][0]:.3f}, {f['platt'][1]:.3f}) | "
+                    f"{f['threshold']:.2f} | {_f(f['inner_mse'], 4)} | {_f(f['mse'], 4)} | "
+                    f"{_f(f['f1'])} |"
+                )
+            L.append("")
+        L += [
+            f"- Webis MSE of always predicting the mean: {_f(wb['mse_baseline'], 4)}. The "
+            f"0.035 target is met with a margin of {0.035 - wb['mse']:.4f}, about "
+            f"{(0.035 - wb['mse']) / max(wb.get('mse_fold_sd') or 1e-9, 1e-9):.1f} fold "
+            "standard deviations."
+            if wb["mse"] < TARGETS["webis_mse"]
+            else f"- Webis MSE of always predicting the mean: {_f(wb['mse_baseline'], 4)}.",
+            f"- Webis F1 at the learned thresholds: {_f(wb['f1'])} (precision "
+            f"{_f(wb.get('precision'))}, recall {_f(wb.get('recall'))}); at p ≥ 0.5 it would be "
+            f"{_f(wb.get('f1_at_05'))}. Best F1 over thresholds chosen *after the fact* on these "
+            f"out-of-fold scores: {_f(wb['best_f1'])} at p ≥ {wb['best_threshold']:.2f} — an "
+            "optimistic upper bound for this model on this data, and still short of 0.70 "
+            "(see the gaps below).",
             "- Two heads, because the two sets measure different things: Stop Clickbait is "
             "labelled by publisher (viral sites vs news wires), Webis by five readers' "
             "judgements of each post. One score cannot be calibrated to Webis' mean judgement "
             "and also split Stop Clickbait at 0.97: tried as a stacked blend, every weighting "
             "that reached 0.97 on Stop Clickbait raised Webis MSE above 0.06. The product's "
             "0–100 clickbait score is the graded head (score/100 ≈ share of readers calling it "
-            "bait); the style head drives the CB901 finding.",
+            "bait); the style head drives the CB901 finding, the graded head's learned "
+            "threshold the CB900 finding.",
             "",
-        ]
+        ] + GRADED_DESIGN
     extra = results.get("clickbait_extra")
     if extra:
         L += ["### Shipped models on other splits found in the data folder", ""]
@@ -409,6 +670,52 @@ def render(results: Mapping[str, Any], command: str) -> str:
                 f"{_f(fig['auc'])} | {_f(fig['spearman'])} |"
             )
         L.append("")
+    c3 = results.get("c3")
+    if c3:
+        L += [
+            "## Value-add — does C3 (constructive comments) help?",
+            "",
+            f"C3 dev split ({c3['n_c3']:,} news comments, 1 = constructive) as a proxy for "
+            "'specific and substantive'. Each variant against the shipped recipe; value-add "
+            f"label ≥ 2 for AUC, Spearman against the 0–3 label. Train fold n = {c3['n_train']} "
+            f"(5-fold GroupKFold, pairs together); held-out fold n = {c3['n_heldout']} (bodies "
+            "only, as the model is served).",
+            "",
+            "| variant | CV AUC | CV Spearman | held-out AUC | held-out Spearman |",
+            "|---|---|---|---|---|",
+        ]
+        names = {
+            "shipped": "shipped (no C3)",
+            "stacked": "+ C3 head's logit as a dense feature",
+            "weak rows": "+ C3 comments as weak rows (weight 0.05)",
+        }
+        for key, label in names.items():
+            v = c3[key]
+            L.append(
+                f"| {label} | {_f(v['cv_auc'])} | {_f(v['cv_spearman'])} | "
+                f"{_f(v['heldout_auc'])} | {_f(v['heldout_spearman'])} |"
+            )
+        base = c3["shipped"]
+        kept = [
+            k
+            for k in ("stacked", "weak rows")
+            if c3[k]["cv_auc"] > base["cv_auc"] and c3[k]["heldout_auc"] > base["heldout_auc"]
+        ]
+        L += [
+            "",
+            "- Kept only if it improves both the train-fold CV and the held-out fold: "
+            + (
+                f"{', '.join(kept)} did; see the model card."
+                if kept
+                else "neither variant does, so the shipped value-add model does not use C3 "
+                "(the held-out gains are within its noise, ±0.1 AUC at n ≈ 90, while the larger "
+                "train-fold CV drops). A likely reason: 'constructive' in news comments is "
+                "mostly argued opinion and civility, while our value-add is a usable, "
+                "reader-specific thing (a sourced figure, an idea for their situation, an "
+                "outside resource)."
+            ),
+            "",
+        ]
     notes = results.get("notes")
     if notes:
         L += ["## Gaps and what would close them", ""] + [f"- {n}" for n in notes] + [""]

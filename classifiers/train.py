@@ -22,10 +22,13 @@ import numpy as np
 import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from classifiers.learned import BODY_RATINGS, MODEL_DIR, body_input, lexical_features
+from classifiers.learned import headline_features as headline_shape
 
 SEED = 0
 MODEL_VERSION = "2025.1"
@@ -73,7 +76,15 @@ def lexical_matrix(texts: Iterable[str]) -> np.ndarray:
     return np.array([lexical_features(t) for t in texts], dtype=np.float64)
 
 
-DENSE_NAMES: dict[Callable[..., Any], str] = {lexical_matrix: "lexical_v1"}
+def headline_matrix(texts: Iterable[str]) -> np.ndarray:
+    """`classifiers.learned.headline_features` for a batch: the graded head's dense block."""
+    return np.array([headline_shape(t) for t in texts], dtype=np.float64)
+
+
+DENSE_NAMES: dict[Callable[..., Any], str] = {
+    lexical_matrix: "lexical_v1",
+    headline_matrix: "headline_v1",
+}
 
 
 def headline_features(min_df: int = 2) -> FeatureUnion:
@@ -89,6 +100,39 @@ def headline_features(min_df: int = 2) -> FeatureUnion:
                 "char",
                 TfidfVectorizer(
                     analyzer="char_wb", ngram_range=(2, 5), min_df=min_df + 1, sublinear_tf=True
+                ),
+            ),
+        ]
+    )
+
+
+def graded_features(min_df: int = 4) -> FeatureUnion:
+    """The graded head's blocks: word n-grams, *cased* character n-grams from single
+    characters up (punctuation, digits, Title Case carry reader-judged bait on Webis, which is
+    not labelled by publisher), and the headline's shape (`headline_v1`: length, a leading
+    number, a closing question or colon), which L2-normalised n-grams cannot see.
+
+    Chosen by 5-fold CV inside the training part of one outer fold for Webis MSE, and by
+    GroupKFold on our corpus's train-fold subject lines for transfer (docs/EVAL.md); `min_df`
+    counts the doubled rows of the soft-label fit, so 4 = two distinct texts.
+    """
+    return FeatureUnion(
+        [
+            ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(1, 5),
+                    min_df=min_df + 2,
+                    sublinear_tf=True,
+                    lowercase=False,
+                ),
+            ),
+            (
+                "shape",
+                Pipeline(
+                    [("extract", FunctionTransformer(headline_matrix)), ("scale", StandardScaler())]
                 ),
             ),
         ]
@@ -132,12 +176,102 @@ def fit_clickbait_graded(texts: Sequence[str], means: Sequence[float], C: float 
     m = np.asarray(means, dtype=np.float64)
     pipe = Pipeline(
         [
-            ("features", headline_features(min_df=4)),
+            ("features", graded_features(min_df=4)),
             ("model", LogisticRegression(C=C, max_iter=3000, random_state=SEED)),
         ]
     )
     y = np.r_[np.ones(len(texts)), np.zeros(len(texts))]
     return pipe.fit(texts + texts, y, model__sample_weight=np.r_[m, 1.0 - m])
+
+
+def soft_logistic(z: np.ndarray, means: np.ndarray) -> tuple[float, float]:
+    """Platt scaling against a soft label: the (a, b) of sigmoid(a * z + b) that minimise the
+    cross-entropy with the readers' mean judgement (a one-feature, unregularised fit)."""
+    z = np.asarray(z, dtype=np.float64).reshape(-1, 1)
+    m = np.asarray(means, dtype=np.float64)
+    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr.fit(np.r_[z, z], np.r_[np.ones(len(m)), np.zeros(len(m))], sample_weight=np.r_[m, 1 - m])
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def recalibrate(pipe: Pipeline, a: float, b: float) -> Pipeline:
+    """Fold sigmoid(a * z + b) into the logistic model, so the Pipeline and the served export
+    both output the recalibrated probability with no extra step."""
+    est = pipe.named_steps["model"]
+    est.coef_ = est.coef_ * a
+    est.intercept_ = est.intercept_ * a + b
+    return pipe
+
+
+def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> tuple[float, float]:
+    """The threshold in GRADED_THRESHOLDS with the highest F1 (ties: the higher threshold)."""
+    y = np.asarray(labels)
+    s = np.asarray(scores)
+    best = max((f1_score(y, s >= t), t) for t in GRADED_THRESHOLDS)
+    return float(best[1]), float(best[0])
+
+
+GRADED_C = (0.75, 1.5, 3.0)
+GRADED_INNER_FOLDS = 3
+GRADED_THRESHOLDS = tuple(round(0.20 + 0.01 * i, 2) for i in range(41))  # 0.20 … 0.60
+
+
+@dataclass
+class GradedFit:
+    pipe: Pipeline
+    C: float
+    calibration: tuple[float, float]
+    threshold: float
+    inner: dict[str, Any]  # the inner CV's figures per C, and the chosen threshold's F1
+
+
+def select_and_fit_graded(
+    texts: Sequence[str],
+    means: Sequence[float],
+    labels: Sequence[int],
+    extra_texts: Sequence[str] = (),
+    extra_means: Sequence[float] = (),
+    log: Callable[[str], None] | None = None,
+) -> GradedFit:
+    """The graded head's whole protocol, run on whatever it is given as training data.
+
+    An inner stratified K-fold over `texts` (the Webis rows; `extra_*`, our own subject lines,
+    join every inner training fold) scores each C in GRADED_C by out-of-fold MSE against the
+    mean judgement. At the best C, the inner out-of-fold logits fit a Platt recalibration and
+    then the F1-best decision threshold on the binary `labels` (median ≥ 0.5). Finally the
+    head is refitted on all of it and the recalibration folded into its coefficients.
+    `auditor train` runs this on the whole dev set; `auditor eval` runs it inside each outer
+    training fold, so the reported figures never see the fold they are measured on.
+    """
+    t = np.array(list(texts), dtype=object)
+    m = np.asarray(means, dtype=np.float64)
+    y = np.asarray(labels)
+    et, em = list(extra_texts), list(extra_means)
+    inner = StratifiedKFold(GRADED_INNER_FOLDS, shuffle=True, random_state=SEED + 1)
+    splits = list(inner.split(t, y))
+    z_by_c: dict[float, np.ndarray] = {}
+    mse_by_c: dict[float, float] = {}
+    for C in GRADED_C:
+        z = np.zeros(len(t))
+        for a, b in splits:
+            pipe = fit_clickbait_graded(t[a].tolist() + et, m[a].tolist() + em, C=C)
+            z[b] = pipe.decision_function(t[b].tolist())
+        z_by_c[C] = z
+        mse_by_c[C] = float(np.mean((1.0 / (1.0 + np.exp(-z)) - m) ** 2))
+        if log:
+            log(f"    graded head, inner CV: C={C} MSE {mse_by_c[C]:.5f}")
+    best_c = min(GRADED_C, key=lambda c: (mse_by_c[c], c))
+    a, b = soft_logistic(z_by_c[best_c], m)
+    calibrated = 1.0 / (1.0 + np.exp(-(a * z_by_c[best_c] + b)))
+    threshold, f1 = best_f1_threshold(y, calibrated)
+    pipe = recalibrate(fit_clickbait_graded(t.tolist() + et, m.tolist() + em, C=best_c), a, b)
+    inner_figs = {
+        "folds": GRADED_INNER_FOLDS,
+        "mse_by_C": {str(c): v for c, v in mse_by_c.items()},
+        "mse_calibrated": float(np.mean((calibrated - m) ** 2)),
+        "f1_at_threshold": f1,
+    }
+    return GradedFit(pipe, best_c, (a, b), threshold, inner_figs)
 
 
 def fit_body(texts: Sequence[str], labels: Sequence[float], alpha: float = 1.0) -> Pipeline:
@@ -256,7 +390,7 @@ def save_pipeline(pipe: Pipeline, path: Path) -> None:
     sio.dump(pipe, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
-TRUSTED_TYPES = ("classifiers.train.lexical_matrix",)
+TRUSTED_TYPES = ("classifiers.train.lexical_matrix", "classifiers.train.headline_matrix")
 
 
 def load_pipeline(path: Path) -> Pipeline:
@@ -286,7 +420,9 @@ CARD_DATA = {
         "corpus: the project's own, MIT.",
         "Trained mostly on news tweets: business subject lines get a B2B check in EVAL.md. "
         "Fake-reply and fake-alert subjects (“RE: our call”, “URGENT: account suspended”) "
-        "score low; rules cover them.",
+        "score low; rules cover them. Very short plain subjects and page titles (“No rush”, "
+        "“About us”) score higher than our guide's labels, as short tweets are usually bait "
+        "on Webis.",
     ),
 }
 BODY_CARD = (
@@ -297,9 +433,22 @@ BODY_CARD = (
 )
 
 
-def write_card(pipe: Pipeline, name: str, folder: Path) -> None:
+def write_card(
+    pipe: Pipeline, name: str, folder: Path, extra: dict[str, Any] | None = None
+) -> None:
     """The model card: data, licence, command, settings, versions; EVAL.md adds the figures."""
     data, licence, limits = CARD_DATA.get(name, BODY_CARD)
+    selection = ""
+    if extra and "selection" in extra:
+        sel = extra["selection"]
+        selection = (
+            f"\n- **Selection** (inner {sel['folds']}-fold CV on the training data, seed "
+            f"{SEED + 1}): C = {sel['C']} of {sel['C_grid']} by out-of-fold MSE against "
+            f"truth_mean; Platt recalibration sigmoid({sel['platt'][0]:.3f}·z + "
+            f"{sel['platt'][1]:.3f}) folded into the coefficients; decision threshold "
+            f"p ≥ {extra['threshold']:.2f} (F1-best on the inner out-of-fold scores, "
+            f"{sel['f1_at_threshold']:.3f}), used by finding CB900 (`rules/learned.toml`)."
+        )
     est = pipe.named_steps["model"]
     blocks = ", ".join(
         f"{n}: {type(t).__name__}"
@@ -320,7 +469,7 @@ def write_card(pipe: Pipeline, name: str, folder: Path) -> None:
 
 - **Version**: {MODEL_VERSION}; scikit-learn {sklearn.__version__} (pin this version to load
   `{name}.skops`), Python {platform.python_version()}, numpy {np.__version__}.
-- **Pipeline**: FeatureUnion({blocks}) → {type(est).__name__}({est.get_params().get("C", est.get_params().get("alpha"))}).
+- **Pipeline**: FeatureUnion({blocks}) → {type(est).__name__}({est.get_params().get("C", est.get_params().get("alpha"))}).{selection}
 - **Data**: {data}
 - **Licence**: {licence}
 - **Command**: `auditor train --data ../shared/data` (seed {SEED}; deterministic solvers), then
@@ -358,19 +507,48 @@ def headline_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[float
 
 
 def train_clickbait(
-    data_dir: Path, labeled_dir: Path | None = None, limit: int | None = None
+    data_dir: Path,
+    labeled_dir: Path | None = None,
+    limit: int | None = None,
+    meta: dict[str, dict[str, Any]] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, Pipeline]:
+    """Both clickbait heads. `meta`, when given, receives what the graded head's selection
+    chose (C, recalibration, decision threshold, inner-CV figures) for its export and card."""
     sc = spread(dev_rows(data_dir, "stop_clickbait"), limit)
     wb = spread(dev_rows(data_dir, "webis_clickbait17"), limit)
-    extra_t, extra_m = [], []
+    extra_t: list[str] = []
+    extra_m: list[float] = []
     if labeled_dir is not None:
         own = [r for r in labeled_rows(labeled_dir) if r.get("fold") == "train"]
         extra_t, extra_m = headline_rows(own)
+    graded = select_and_fit_graded(
+        [r["text"] for r in wb],
+        [r["truth_mean"] for r in wb],
+        [int(r["label"]) for r in wb],
+        extra_t,
+        extra_m,
+        log=log,
+    )
+    if meta is not None:
+        meta["clickbait_graded"] = graded_meta(graded)
     return {
         "clickbait_style": fit_clickbait_style([r["text"] for r in sc], [r["label"] for r in sc]),
-        "clickbait_graded": fit_clickbait_graded(
-            [r["text"] for r in wb] + extra_t, [r["truth_mean"] for r in wb] + extra_m
-        ),
+        "clickbait_graded": graded.pipe,
+    }
+
+
+def graded_meta(fit: GradedFit) -> dict[str, Any]:
+    """What the export records of the graded head's selection: `threshold` is the CB900
+    decision threshold (rules/learned.toml must carry the same value; a test pins it)."""
+    return {
+        "threshold": fit.threshold,
+        "selection": {
+            "C": fit.C,
+            "C_grid": list(GRADED_C),
+            "platt": [round(fit.calibration[0], 6), round(fit.calibration[1], 6)],
+            **fit.inner,
+        },
     }
 
 
@@ -394,16 +572,18 @@ def train_all(
 ) -> dict[str, Pipeline]:
     """Rebuild every shipped model: skops Pipeline + the exported serving files."""
     pipes: dict[str, Pipeline] = {}
+    extra: dict[str, dict[str, Any]] = {}
     if not only or "clickbait" in only:
         log("training clickbait models on Stop Clickbait and Webis 2017 (dev splits)…")
-        pipes.update(train_clickbait(data_dir, labeled_dir))
+        pipes.update(train_clickbait(data_dir, labeled_dir, meta=extra, log=log))
     if not only or set(only) & set(BODY_RATINGS):
         log(f"training corpus models on {labeled_dir} (train fold)…")
         pipes.update({k: v for k, v in train_body(labeled_dir).items() if not only or k in only})
     env = {"python": platform.python_version(), "numpy": np.__version__}
+    out_dir.mkdir(parents=True, exist_ok=True)
     for name, pipe in pipes.items():
         save_pipeline(pipe, out_dir / f"{name}.skops")
-        write_exported(export(pipe, name), out_dir, {"trained_with": env})
-        write_card(pipe, name, out_dir)
+        write_exported(export(pipe, name), out_dir, {"trained_with": env, **extra.get(name, {})})
+        write_card(pipe, name, out_dir, extra.get(name))
         log(f"  wrote {name}.skops and its serving export")
     return pipes

@@ -51,6 +51,17 @@ def test_every_shipped_model_loads_with_its_card(name):
     assert "Licence" in card and "auditor train" in card and m.meta["sklearn"] in card
 
 
+def test_cb900_uses_the_threshold_the_graded_head_learned():
+    """The product's CB900 finding and the Webis F1 in docs/EVAL.md use one threshold: the one
+    `auditor train` chose by cross-validation (recorded in clickbait_graded.json)."""
+    import tomllib
+
+    rules = tomllib.loads((ROOT / "classifiers" / "rules" / "learned.toml").read_text("utf-8"))
+    cb900 = next(r for r in rules["rule"] if r["code"] == "CB900")
+    learned_threshold = learned.model("clickbait_graded").meta["threshold"]
+    assert cb900["params"]["threshold"] == pytest.approx(learned_threshold, abs=1e-9)
+
+
 def test_all_models_load_within_300_ms_together():
     learned.model.cache_clear()
     start = time.perf_counter()
@@ -79,8 +90,10 @@ def test_fast_path_agrees_with_the_shipped_skops_pipeline(name):
 def test_retraining_on_a_small_slice_reproduces_the_pipeline(tmp_path):
     from classifiers import train
 
-    first = train.train_clickbait(DATA, limit=400)
+    meta: dict = {}
+    first = train.train_clickbait(DATA, limit=400, meta=meta)
     second = train.train_clickbait(DATA, limit=400)
+    assert meta["clickbait_graded"]["threshold"] in train.GRADED_THRESHOLDS
     for name, pipe in first.items():
         np.testing.assert_array_equal(pipe[-1].coef_, second[name][-1].coef_)
         train.write_exported(train.export(pipe, name), tmp_path)
