@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -113,7 +113,7 @@ def _found(doc: Doc) -> _Found:
     return found  # type: ignore[return-value]
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: each automaton rebuild brings a new `scanned`
 def _subset(keys: frozenset[str], scanned: frozenset[str]) -> bool:
     return keys <= scanned
 

@@ -318,13 +318,10 @@ def rule_gate(rule: Rule) -> frozenset[str] | None:
     gate). Word lists, patterns and guarded lists get theirs from their regex's literal start."""
     if rule.code not in _GATES:
         gate = None
-        rx = (
-            rule_regex(rule)
-            if rule.detector == "guarded"
-            else None
-            if rule.detector
-            else rule.regex
-        )
+        if rule.detector is None:
+            rx = rule.regex
+        else:
+            rx = rule_regex(rule) if rule.detector == "guarded" else None
         if rx is not None:
             gate = needles.literal_prefixes(rx.pattern, rx.flags)
             if gate is None and rule.detector == "guarded":
@@ -337,22 +334,15 @@ _GATES: dict[str, frozenset[str] | None] = {}
 
 
 def rule_needles(rule: Rule) -> frozenset[str]:
-    """Lower-case strings one of which every match of the rule contains: `params.needles`, or
-    the first word of each phrase in `params.phrases`; () when the rule names none."""
+    """`params.needles`: lower-case strings one of which every match contains, declared only for
+    regexes with no literal start (`needles.literal_prefixes` finds the others' on its own);
+    they pick the sentences such a regex is run on."""
     if rule.code not in _NEEDLES:
-        p = rule.params
-        found: set[str] = set(p.get("needles", ()))
-        if not found and p.get("phrases"):
-            for phrase in p["phrases"]:
-                m = _FIRST_WORD.search(phrase.lower())
-                if m:
-                    found.add(m.group())
-        _NEEDLES[rule.code] = frozenset(found)
+        _NEEDLES[rule.code] = frozenset(rule.params.get("needles", ()))
     return _NEEDLES[rule.code]
 
 
 _NEEDLES: dict[str, frozenset[str]] = {}
-_FIRST_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _regex_hits(doc: Doc, rule: Rule) -> Iterator[Hit]:

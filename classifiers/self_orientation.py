@@ -320,12 +320,11 @@ def _matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str
     """Matches inside each sentence: tried where the regex's literal start occurs or, when it
     has none, in the sentences holding one of the rule's needles."""
     keys = rule_needles(rule)
-    if needles.literal_prefixes(rx.pattern, rx.flags) is not None:
-        yield from needles.matches(doc, rx, in_sentences=bool(keys))
+    if keys and needles.literal_prefixes(rx.pattern, rx.flags) is None:
+        for span in needles.sentences_with(doc, keys):
+            yield from rx.finditer(doc.text, span.start, span.end)
         return
-    spans = needles.sentences_with(doc, keys) if keys else [Span(0, len(doc.text))]
-    for span in spans:
-        yield from rx.finditer(doc.text, span.start, span.end)
+    yield from needles.matches(doc, rx, in_sentences=True)
 
 
 def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:

@@ -39,11 +39,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'auditor.sqlite3'}"
         return
+    yield from pg_schema("ta_test")
+
+
+def pg_schema(prefix: str) -> Iterator[str]:
+    """A URL to a fresh PostgreSQL schema of its own in the test database, dropped afterwards."""
     if not _port_open("127.0.0.1", 5432):
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (scripts/setup-test.sh starts it)")
     from sqlalchemy import create_engine, text
 
-    schema = f"ta_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

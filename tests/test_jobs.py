@@ -3,7 +3,6 @@ sharing a PostgreSQL crawl database (what several worker machines would do)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,13 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from conftest import pg_schema  # noqa: E402
+
 from auditor.crawl_store import CrawlStore  # noqa: E402
 from auditor.crawling import CrawlOptions, create_crawl  # noqa: E402
 from auditor.jobs import EmbeddedWorker, enqueue  # noqa: E402
 from fixtures.sites.generate import big_site  # noqa: E402
 from fixtures.sites.server import SiteServer  # noqa: E402
-
-PG_BASE = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def slow_site(n: int, sleep: float):
@@ -67,21 +66,7 @@ def assert_complete_and_single(store: CrawlStore, cid: str, srv: SiteServer, n: 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    try:
-        admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            schema = f"ta_jobs_{uuid.uuid4().hex[:12]}"
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {e}")
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from pg_schema("ta_jobs")
 
 
 class Workers:

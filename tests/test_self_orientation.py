@@ -175,18 +175,28 @@ def test_self_orientation_score_names_its_rules():
     assert drivers and drivers <= {f.rule for f in report.findings}
 
 
-GUARDED = [r for r in load_rules() if r.code[:2] in ("SO", "VA") and rule_needles(r)]
+WITH_NEEDLES = [r for r in load_rules() if rule_needles(r)]
+NEEDLE_KEYS = ("patterns", "appositive", "named")
 
 
-@pytest.mark.parametrize("rule", GUARDED, ids=[r.code for r in GUARDED])
+@pytest.mark.parametrize("rule", WITH_NEEDLES, ids=[r.code for r in WITH_NEEDLES])
 def test_every_raw_match_contains_one_of_the_rules_needles(rule):
     """The needle prefilter may only skip sentences the regex could never match."""
     keys = rule_needles(rule)
     texts = [*rule.fire, *rule.pass_, GOOD, BAD]
-    for key in ("patterns", "appositive", "named"):
+    for key in NEEDLE_KEYS:
         rx = rule_regex(rule, key)
         if rx is None:
             continue
         for text in texts:
             for m in rx.finditer(text):
                 assert any(k in m.group().lower() for k in keys), (rule.code, m.group())
+
+
+@pytest.mark.parametrize("rule", WITH_NEEDLES, ids=[r.code for r in WITH_NEEDLES])
+def test_needles_are_declared_only_where_a_regex_has_no_literal_start(rule):
+    """Elsewhere the prefilter reads the regex's own start, and declared needles would be dead."""
+    from classifiers.needles import literal_prefixes
+
+    regexes = [rx for key in NEEDLE_KEYS if (rx := rule_regex(rule, key)) is not None]
+    assert any(literal_prefixes(rx.pattern, rx.flags) is None for rx in regexes), rule.code
