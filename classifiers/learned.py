@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
+from math import log
 from operator import mul
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -206,10 +207,6 @@ class _Vector(NamedTuple):
     counts: list[int]
 
 
-def _one_plus_log(c: int) -> float:
-    return 1.0 + math.log(c)
-
-
 class LinearModel:
     """A fitted `Pipeline(FeatureUnion(tfidf..., dense), linear)` scored in plain Python."""
 
@@ -287,8 +284,11 @@ class LinearModel:
             terms = [g for g in grams if g in index]
             at = list(map(index.__getitem__, terms))
             counts = list(map(grams.__getitem__, terms))
-            tf = map(_one_plus_log, counts) if block.sublinear else counts
-            raw = list(map(mul, tf, map(idf.__getitem__, at)))
+            weights = map(idf.__getitem__, at)
+            if block.sublinear:
+                raw = [(1.0 + log(c)) * w for c, w in zip(counts, weights, strict=True)]
+            else:
+                raw = list(map(mul, counts, weights))
             sq = sum(map(mul, raw, raw))
             norm = math.sqrt(sq) if sq > 0.0 else 1.0
             vec = cache[key] = _Vector(terms, at, [v / norm for v in raw], counts)

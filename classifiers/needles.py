@@ -68,9 +68,9 @@ def _find_all(text: str, key: str) -> list[int]:
 class _Found:
     """One document's needle occurrences, by key, as offsets into the text. The scan runs over
     the folded text with every run of spaces collapsed to one (so a needle "we may" finds
-    "We\n  may"); `shifts` maps scan offsets back, per key on first use."""
+    "We\n  may"); `cuts`/`adds` map scan offsets back, per key on first use."""
 
-    __slots__ = ("at", "scanned", "extra", "scan", "cuts", "adds", "mapped")
+    __slots__ = ("at", "scanned", "extra", "scan", "cuts", "adds", "mapped", "sorted")
 
     def __init__(self, doc: Doc, scanned: frozenset[str]) -> None:
         text = folded(doc)
@@ -86,6 +86,8 @@ class _Found:
         self.scan, self.scanned, self.extra = text, scanned, set()
         self.at: dict[str, list[int]] = {}
         self.mapped: set[str] = set()
+        # sorted start offsets per key set: a rule's gate, then its matches, ask for the same
+        self.sorted: dict[frozenset[str], list[int]] = {}
 
     def positions(self, key: str) -> list[int]:
         at = self.at[key]
@@ -155,19 +157,51 @@ def _ensure(doc: Doc, keys: frozenset[str]) -> _Found:
     return found
 
 
+def present(doc: Doc, keys: frozenset[str]) -> dict[str, list[int]] | None:
+    """The document's needles by key, with all of `keys` looked for; None when offsets cannot
+    be trusted (then every gate must pass)."""
+    return _ensure(doc, keys).at if usable(doc) else None
+
+
 def occurs(doc: Doc, keys: frozenset[str]) -> bool:
     """Does any of `keys` occur (always true when offsets cannot be trusted)?"""
     return not usable(doc) or not keys.isdisjoint(_ensure(doc, keys).at)
 
 
 def starts(doc: Doc, keys: frozenset[str]) -> list[int]:
-    """Sorted start offsets in the text of every occurrence of any of `keys`."""
-    found = _ensure(doc, keys)
-    at = found.at
-    present = [k for k in at if k in keys] if len(at) < len(keys) else [k for k in keys if k in at]
-    out = [p for k in present for p in found.positions(k)]
-    out.sort()
+    """Sorted start offsets in the text of every occurrence of any of `keys` (shared: do not
+    change the list)."""
+    found = doc.memo.get("needles")
+    out = found.sorted.get(keys) if found is not None else None  # type: ignore[attr-defined]
+    if out is None:
+        found = _ensure(doc, keys)
+        present = keys.intersection(found.at)  # in C; order does not matter, the sort follows
+        if len(present) == 1:
+            out = found.positions(next(iter(present)))
+        else:
+            positions = found.positions
+            out = [p for k in present for p in positions(k)]
+            out.sort()
+        found.sorted[keys] = out
     return out
+
+
+def search(doc: Doc, rx: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
+    """`rx.search(doc.text, start, end)`, trying only where one of its literal prefixes starts."""
+    prefixes = literal_prefixes(rx.pattern, rx.flags)
+    if prefixes is None or not usable(doc):
+        return rx.search(doc.text, start, end)
+    positions = starts(doc, prefixes)
+    text = doc.text
+    match = rx.match
+    for i in range(bisect.bisect_left(positions, start), len(positions)):
+        pos = positions[i]
+        if pos > end:  # a match may be empty, so one starting at `end` itself still counts
+            break
+        m = match(text, pos, end)
+        if m is not None:
+            return m
+    return None
 
 
 def sentences_with(doc: Doc, keys: frozenset[str]) -> list[Span]:
@@ -304,45 +338,53 @@ def literal_prefixes(pattern: str, flags: int = 0) -> frozenset[str] | None:
 
 
 def _matches_between(
-    rx: re.Pattern[str], text: str, positions: list[int], end: int
-) -> Iterator[re.Match[str]]:
-    """`rx.finditer(text, positions[0], end)`, knowing matches start only at `positions`
-    (trying each beats one scan from the first: measured, in instructions per audit)."""
+    rx: re.Pattern[str],
+    text: str,
+    positions: list[int],
+    lo: int,
+    hi: int,
+    end: int,
+    out: list[re.Match[str]],
+) -> None:
+    """Append `rx.finditer(text, positions[lo], end)`'s matches, knowing they start only at
+    `positions[lo:hi]` (trying each beats one scan from the first: measured, in instructions
+    per audit)."""
     last = -1
-    for pos in positions:
+    match = rx.match
+    for i in range(lo, hi):
+        pos = positions[i]
         if pos >= last:  # also skips a position found twice (by two prefixes) that failed
             last = pos + 1
-            m = rx.match(text, pos, end)
+            m = match(text, pos, end)
             if m is not None and m.end() > pos:
                 last = m.end()
-                yield m
+                out.append(m)
 
 
-def matches(
-    doc: Doc, rx: re.Pattern[str], *, in_sentences: bool = False
-) -> Iterator[re.Match[str]]:
+def matches(doc: Doc, rx: re.Pattern[str], *, in_sentences: bool = False) -> list[re.Match[str]]:
     """What `rx.finditer` yields over the text (or over each sentence, bounded by its end),
     looking only where one of the regex's literal prefixes starts."""
     prefixes = literal_prefixes(rx.pattern, rx.flags)
     if prefixes is None or not usable(doc):
         spans = doc.sentences if in_sentences else [Span(0, len(doc.text))]
-        for s in spans:
-            yield from rx.finditer(doc.text, s.start, s.end)
-        return
+        return [m for s in spans for m in rx.finditer(doc.text, s.start, s.end)]
     text = doc.text
     positions = starts(doc, prefixes)
+    out: list[re.Match[str]] = []
+    n = len(positions)
     if not in_sentences:
-        yield from _matches_between(rx, text, positions, len(text))
-        return
-    i, n = 0, len(positions)
+        _matches_between(rx, text, positions, 0, n, len(text), out)
+        return out
+    i = 0
     while i < n:
         s = doc.sentence_at(positions[i])
         if s is None:  # in the gap between two sentences
             i += 1
             continue
         j = bisect.bisect_left(positions, s.end, i)
-        yield from _matches_between(rx, text, positions[i:j], s.end)
+        _matches_between(rx, text, positions, i, j, s.end, out)
         i = j
+    return out
 
 
 def by_sentence(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[Span, list[re.Match[str]]]]:

@@ -346,9 +346,9 @@ def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
             continue
         if p.get("skip_questions", False) and is_question(doc, s):
             continue
-        if require is not None and not require.search(doc.text, s.start, end):
+        if require is not None and not needles.search(doc, require, s.start, end):
             continue
-        if skip is not None and skip.search(doc.text, s.start, end):
+        if skip is not None and needles.search(doc, skip, s.start, end):
             continue
         yield m, s
 
@@ -398,7 +398,7 @@ def opening(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         words = words_by_start[f.span.start]
         i, _ = _main_clause(doc, f.span, words)
         start = words[i].start if i < len(words) else f.span.start
-        if skip is not None and skip.search(doc.text, f.span.start, f.span.end):
+        if skip is not None and needles.search(doc, skip, f.span.start, f.span.end):
             continue
         m = rx.match(doc.text, start, f.span.end)
         if m is None and f.span.start != start:

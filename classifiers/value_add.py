@@ -59,7 +59,7 @@ def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
             if not (after and is_question(doc, span) and after[0].lower in _OPEN_START):
                 continue
             start = after[0].start
-        if not_if is not None and not_if.search(doc.text, start, span.end):
+        if not_if is not None and needles.search(doc, not_if, start, span.end):
             continue
         if in_quotes(doc.text, span.start, start):
             continue
