@@ -30,6 +30,7 @@ test: setup-test lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy auditor classifiers
 
 format: setup
 	$(BIN)/ruff format .

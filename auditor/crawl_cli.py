@@ -8,7 +8,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -126,7 +129,8 @@ def _crawl(args: argparse.Namespace) -> int:
     finally:
         done.set()
         drawer.join(2)
-    state = store.crawl(cid)["state"]
+    # found or created above; crawls are never deleted
+    state = cast("dict[str, Any]", store.crawl(cid))["state"]
     if state != "done":
         print(f"crawl {cid} ended in state {state}", file=sys.stderr)
     _report(store, cid, out, args.format)
@@ -162,6 +166,7 @@ def _audit_dir(args: argparse.Namespace) -> int:
         processes = args.processes if args.processes is not None else (os.cpu_count() or 1)
 
         def one(row: dict[str, Any], rec: dict[str, Any] | Exception) -> None:
+            values: dict[str, Any]
             if isinstance(rec, Exception):
                 values = dict(state="skipped", skip_reason=f"could not be read ({rec})")
             elif rec.get("skip"):
@@ -198,9 +203,10 @@ def _audit_dir(args: argparse.Namespace) -> int:
                 raise ValueError(f"larger than {max_bytes:,} bytes")
             return path.read_bytes()
 
+        rec: dict[str, Any] | Exception
         if processes > 1:
             with cpu_pool(processes) as pool:
-                futs = []
+                futs: list[tuple[dict[str, Any], Future[dict[str, Any]] | Exception]] = []
                 for row in rows:
                     try:
                         futs.append((row, pool.submit(analyse_page, read(row), row["url"])))

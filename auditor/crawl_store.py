@@ -16,15 +16,17 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     Column,
+    Connection,
     Engine,
     Float,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     MetaData,
     String,
@@ -39,6 +41,10 @@ from sqlalchemy import (
     select,
     update,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 metadata = MetaData()
 
@@ -251,7 +257,7 @@ class CrawlStore:
         with self.engine.begin() as c:
             return self._skip_unclaimed(c, cid, reason)
 
-    def _skip_unclaimed(self, c, cid: str, reason: str) -> int:  # noqa: ANN001
+    def _skip_unclaimed(self, c: Connection, cid: str, reason: str) -> int:
         lapsed = and_(pages.c.state == "claimed", pages.c.lease_until < time.time())
         return c.execute(
             update(pages)
@@ -343,11 +349,13 @@ class CrawlStore:
         with self.engine.begin() as c:
             return self._add_urls(c, cid, list(urls), limit)
 
-    def _add_urls(self, c, cid: str, urls: list[tuple[str, int, str]], limit: int | None) -> int:  # noqa: ANN001
+    def _add_urls(
+        self, c: Connection, cid: str, urls: list[tuple[str, int, str]], limit: int | None
+    ) -> int:
         rows = {url_hash(u): (u, d, s) for u, d, s in urls}
         if not rows:
             return 0
-        have = set()
+        have: set[str] = set()
         keys = list(rows)
         for i in range(0, len(keys), 500):
             have.update(
@@ -452,15 +460,15 @@ class CrawlStore:
             ).first()
         return row[0] if row else None
 
-    def _insert_ignore(self, table: Table):  # noqa: ANN202
+    def _insert_ignore(self, table: Table) -> Insert:
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            return insert(table).on_conflict_do_nothing()
+            return pg_insert(table).on_conflict_do_nothing()
         if self.dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            return insert(table).on_conflict_do_nothing()
+            return sqlite_insert(table).on_conflict_do_nothing()
         return table.insert()
 
     def claim(self, cid: str, owner: str, n: int, lease: float) -> list[dict[str, Any]]:
@@ -681,7 +689,7 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001, ANN202
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

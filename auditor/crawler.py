@@ -16,12 +16,16 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import httpcore
 import httpx
 
 from auditor.crawl_urls import AddressPolicy, AddressRefused, UrlError, canonical, origin
+
+if TYPE_CHECKING:
+    from protego import Protego
 
 USER_AGENT = "TrustAuditor/0.1 (+https://github.com/trust-auditor; site audit)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -250,10 +254,10 @@ class Robots:
     status: str
     text: str | None = None
     disallow_all: bool = False
-    _parsed: object = None
+    _parsed: Protego | None = None
 
     @property
-    def parser(self):  # noqa: ANN201 - protego has no public type
+    def parser(self) -> Protego | None:
         if self._parsed is None and self.text is not None:
             from protego import Protego
 
@@ -347,7 +351,8 @@ def read_sitemaps(
 ) -> list[str]:
     """Page URLs from sitemaps, following indexes; problems go to `notes`, never raise."""
     pages: list[str] = []
-    queue, seen = list(starts), set()
+    queue: list[str] = list(starts)
+    seen: set[str] = set()
     while queue and len(seen) < MAX_SITEMAPS and len(pages) < MAX_SITEMAP_URLS:
         url = queue.pop(0)
         if url in seen:

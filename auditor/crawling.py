@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 from auditor.crawl_store import ACTIVE_STATES, CANCELLED, FINAL_STATES, CrawlStore, worker_id
 from auditor.crawl_urls import AddressPolicy, Scope, UrlError, canonical, origin
@@ -178,7 +178,7 @@ class CrawlRunner:
             return taken is not None
 
         got = self.fetcher.fetch(url, allowed=self._veto, take=take)
-        base = dict(
+        base: dict[str, Any] = dict(
             http_status=got.status,
             content_type=got.content_type[:128] or None,
             final_url=got.final_url if got.final_url != url else None,
@@ -366,11 +366,12 @@ class CrawlRunner:
         if self.store.open_rows(self.cid) or not self.store.set_state(
             self.cid, "finishing", expect=["running"]
         ):
-            return self.store.crawl(self.cid)["state"]
+            # cast: the crawl this runner works on exists (crawl rows are never deleted)
+            return cast("dict[str, Any]", self.store.crawl(self.cid))["state"]
         try:
             texts = self.store.texts(self.cid)
             clusters = (self.cluster or near_duplicate_clusters)(texts, self.opts.cluster_threshold)
-            crawl = self.store.crawl(self.cid)
+            crawl = cast("dict[str, Any]", self.store.crawl(self.cid))
             if crawl["dropped"]:
                 self.store.add_notes(
                     self.cid,

@@ -10,9 +10,13 @@ import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from auditor.crawl_urls import UrlError, canonical
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+    from trafilatura.settings import Document
 
 BLOG_PATH = re.compile(r"/(?:blog|news|posts?|articles?|insights|stories|journal)/", re.I)
 TOP_FINDINGS = 3
@@ -31,7 +35,7 @@ class Extracted:
     noindex: bool = False
 
 
-def _parse(html: bytes | str, encoding: str | None):  # noqa: ANN202 - lxml element
+def _parse(html: bytes | str, encoding: str | None) -> HtmlElement | None:
     import lxml.html
 
     if isinstance(html, bytes) and encoding:
@@ -62,13 +66,13 @@ def extract(html: bytes | str, url: str, encoding: str | None = None) -> Extract
             out.noindex |= "noindex" in content or "none" in content
     base = url
     for b in tree.iter("base"):
-        if b.get("href"):
-            base = b.get("href")
+        if href := b.get("href"):
+            base = href
             break
     for link in tree.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+        if "canonical" in (link.get("rel") or "").lower().split() and (href := link.get("href")):
             with contextlib.suppress(UrlError):
-                out.canonical = canonical(link.get("href"), url)
+                out.canonical = canonical(href, url)
             break
     if not out.nofollow:
         seen = set()
@@ -85,9 +89,10 @@ def extract(html: bytes | str, url: str, encoding: str | None = None) -> Extract
                 out.links.append(u)
     titles = tree.xpath("//title")
     title_tag = " ".join((titles[0].text_content() or "").split()) if titles else ""
-    doc = trafilatura.bare_extraction(
+    extracted = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True, fast=True
     )
+    doc = cast("Document | None", extracted)  # not a dict: that comes only with as_dict=True
     if doc is not None:
         out.text = (doc.text or "").strip()
         out.title = " ".join((doc.title or "").split()) or title_tag

@@ -11,6 +11,7 @@ import email.policy
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 
 class InputError(ValueError):
@@ -81,14 +82,15 @@ _BLOCK = frozenset(
 
 def html_to_text(html: str) -> str:
     """Visible text only: scripts, styles, comments and markup never reach a rule."""
-    from bs4 import BeautifulSoup, Comment
+    from bs4 import BeautifulSoup, Comment, Tag
 
     soup = BeautifulSoup(html, "lxml")
     for tag in soup(_HIDDEN):
         tag.decompose()
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
         c.extract()
-    for tag in soup.find_all(attrs={"hidden": True}):
+    # name=None is find_all's default; bs4's overloads only accept attrs= with a name given
+    for tag in soup.find_all(None, attrs={"hidden": True}):
         tag.decompose()
     for tag in soup.find_all(style=re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)):
         tag.decompose()
@@ -97,7 +99,7 @@ def html_to_text(html: str) -> str:
         if isinstance(node, str):
             if type(node).__name__ in ("NavigableString",):
                 parts.append(re.sub(r"\s+", " ", str(node)))
-        elif node.name in _BLOCK:
+        elif cast(Tag, node).name in _BLOCK:  # every non-string node of a soup is a Tag
             parts.append("\n")
     text = "".join(parts)
     lines = [ln.strip() for ln in text.split("\n")]

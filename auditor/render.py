@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from auditor.report import Report
 from classifiers.rules import rules_by_code
@@ -103,8 +103,9 @@ def to_sarif(reports: list[tuple[str, Report]]) -> str:
                 "properties": {"category": f.category, "field": f.field},
             }
             if f.start is not None and f.field == "body":
+                end = cast(int, f.end)  # a finding with a start has an end
                 sl, sc = line_col(report.text, f.start)
-                el, ec = line_col(report.text, f.end)
+                el, ec = line_col(report.text, end)
                 result["locations"] = [
                     {
                         "physicalLocation": {
@@ -115,7 +116,7 @@ def to_sarif(reports: list[tuple[str, Report]]) -> str:
                                 "endLine": el,
                                 "endColumn": ec,
                                 "charOffset": f.start,
-                                "charLength": f.end - f.start,
+                                "charLength": end - f.start,
                             },
                         }
                     }

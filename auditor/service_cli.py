@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.instance:
         os.environ["AUDITOR_INSTANCE_PATH"] = os.path.abspath(args.instance)
 
-    class Service(BaseApplication):  # type: ignore[misc]
+    class Service(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 if key in self.cfg.settings:  # older gunicorn lacks some settings

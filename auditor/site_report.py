@@ -16,10 +16,13 @@ import json
 import re
 import statistics
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.crawl_store import CrawlStore
 from auditor.crawl_urls import section
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 SCHEMA_VERSION = "1"
 SCORES = ("trust", "self_orientation", "value_add", "lemming", "clickbait")
@@ -291,7 +294,7 @@ document.querySelectorAll('table.sortable th').forEach(function (th) {
 """
 
 
-def _template():  # noqa: ANN202 - jinja2.Template
+def _template() -> Template:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(

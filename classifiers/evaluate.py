@@ -90,7 +90,8 @@ def cv_clickbait(
     """
     sc = train.dev_rows(data_dir, "stop_clickbait")
     wb = train.dev_rows(data_dir, "webis_clickbait17")
-    own_t, own_m = [], []
+    own_t: list[str] = []
+    own_m: list[float] = []
     if labeled_dir is not None:
         own = [r for r in train.labeled_rows(labeled_dir) if r.get("fold") == "train"]
         own_t, own_m = train.headline_rows(own)

@@ -27,7 +27,7 @@ from itertools import repeat
 from math import log
 from operator import mul
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from classifiers.rules import Context, Hit, Rule, detector
 from classifiers.text import Doc
@@ -366,11 +366,19 @@ def clickbait_target(doc: Doc, kind: str) -> tuple[int, int] | None:
     return (first.start, end) if doc.text[first.start : end].strip() else None
 
 
-def _cache_of(doc: Doc) -> dict[str, Any]:
+def _cache_of(doc: Doc) -> dict[str | tuple[str, str], Any]:
     return doc.memo.setdefault("learned", {})
 
 
-def clickbait_prediction(doc: Doc, kind: str) -> dict[str, Any] | None:
+class ClickbaitPrediction(TypedDict):
+    """What `clickbait_prediction` returns (a plain dict at run time)."""
+
+    span: tuple[int, int]  # the headline part's offsets in the doc
+    graded: float
+    style: float | None
+
+
+def clickbait_prediction(doc: Doc, kind: str) -> ClickbaitPrediction | None:
     """{"span": (start, end), "graded": p, "style": p} for the doc's headline part, cached."""
     cache = _cache_of(doc)
     key = ("clickbait", kind)
@@ -382,11 +390,12 @@ def clickbait_prediction(doc: Doc, kind: str) -> dict[str, Any] | None:
         else:
             text = doc.text[span[0] : span[1]]
             grams: dict[Any, Any] = {}
-            cache[key] = {
+            prediction: ClickbaitPrediction = {
                 "span": span,
                 "graded": graded.predict(text, grams),
                 "style": style.predict(text, grams) if style is not None else None,
             }
+            cache[key] = prediction
     return cache[key]
 
 

@@ -197,7 +197,7 @@ def _corpus_matches(doc: Doc, ctx: Context) -> list[Any]:
         return []
     if "corpus_matches" not in doc.memo:
         doc.memo["corpus_matches"] = ctx.corpus.query(doc.text, min_shared=3, limit=5)
-    return doc.memo["corpus_matches"]  # type: ignore[return-value]
+    return doc.memo["corpus_matches"]
 
 
 def _snap_to_sentences(doc: Doc, start: int, end: int) -> tuple[int, int]:

@@ -19,8 +19,8 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
+from re import _constants as _c  # type: ignore[attr-defined]  # private: typeshed has no stub
+from re import _parser  # type: ignore[attr-defined]  # private: typeshed has no stub
 from typing import Any
 
 import ahocorasick
@@ -71,6 +71,7 @@ class _Found:
     "We\n  may"); `cuts`/`adds` map scan offsets back, per key on first use."""
 
     __slots__ = ("at", "scanned", "extra", "scan", "cuts", "adds", "mapped", "sorted")
+    extra: set[str]  # keys looked for directly, outside the automaton (declared: set in a tuple)
 
     def __init__(self, doc: Doc, scanned: frozenset[str]) -> None:
         text = folded(doc)
@@ -112,7 +113,7 @@ def _found(doc: Doc) -> _Found:
             at = found.at
             for end, (n, k) in auto.iter(found.scan):
                 at.setdefault(k, []).append(end - n + 1)
-    return found  # type: ignore[return-value]
+    return found
 
 
 @lru_cache(maxsize=4096)  # bounded: each automaton rebuild brings a new `scanned`
@@ -131,7 +132,7 @@ def folded(doc: Doc) -> str:
     text = doc.memo.get("folded")
     if text is None:
         text = doc.memo["folded"] = doc.lower.translate(_SPACES)
-    return text  # type: ignore[return-value]
+    return text
 
 
 def usable(doc: Doc) -> bool:
@@ -141,7 +142,7 @@ def usable(doc: Doc) -> bool:
         ok = doc.memo["needles_usable"] = len(doc.lower) == len(doc.text) and not _ODD_FOLDS.search(
             doc.text
         )
-    return ok  # type: ignore[return-value]
+    return ok
 
 
 def _ensure(doc: Doc, keys: frozenset[str]) -> _Found:
@@ -172,7 +173,7 @@ def starts(doc: Doc, keys: frozenset[str]) -> list[int]:
     """Sorted start offsets in the text of every occurrence of any of `keys` (shared: do not
     change the list)."""
     found = doc.memo.get("needles")
-    out = found.sorted.get(keys) if found is not None else None  # type: ignore[attr-defined]
+    out = found.sorted.get(keys) if found is not None else None
     if out is None:
         found = _ensure(doc, keys)
         present = keys.intersection(found.at)  # in C; order does not matter, the sort follows

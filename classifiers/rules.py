@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from classifiers import needles
 from classifiers.findings import CATEGORIES, SEVERITIES, Edit, Finding, Suggestion
@@ -420,7 +420,8 @@ def _run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
             continue
         if unless is not None and hit.start is not None:
             s = _sentence_around(doc, hit.start)
-            if needles.search(doc, unless, s.start, max(s.end, hit.end)):
+            # a hit with a start has an end (Hit: both set, or both None at document level)
+            if needles.search(doc, unless, s.start, max(s.end, cast(int, hit.end))):
                 continue
         text = doc.text[hit.start : hit.end] if hit.start is not None else None
         out.append(

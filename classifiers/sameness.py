@@ -384,7 +384,9 @@ class SamenessIndex:
         return idx
 
     def save(self, file: BinaryIO) -> None:
-        np.savez(file, **self.to_arrays())
+        # numpy's stub has a keyword `allow_pickle: bool` beside `**kwds: ArrayLike`, so mypy
+        # checks every `**dict` value against it too; the keys here are array names only
+        np.savez(file, **self.to_arrays())  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, file: BinaryIO | bytes) -> SamenessIndex:

@@ -249,7 +249,7 @@ def frames(doc: Doc) -> list[Frame]:
 
 def opening_frames(doc: Doc, count: int = 2) -> list[Frame]:
     """The first content sentences after the greeting and any "I hope…" pleasantry."""
-    out = []
+    out: list[Frame] = []
     for f in frames(doc):
         if not out and _PLEASANTRY.match(doc.text, f.span.start):
             continue

@@ -7,7 +7,27 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property, partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypedDict
+
+    from classifiers.findings import Finding
+    from classifiers.needles import _Found
+
+    class DocMemo(TypedDict, total=False):
+        """What `Doc.memo` holds, by key (for the type checker; a plain dict at run time)."""
+
+        needles: _Found
+        folded: str
+        needles_usable: bool
+        readability: dict[str, float | int]
+        rule_findings: dict[tuple[str, str], list[Finding]]  # by (rule code, kind)
+        self_orientation: dict[str, Any]
+        learned: dict[str | tuple[str, str], Any]
+        corpus_matches: list[Any]
+
 
 KINDS = ("email", "social", "blog", "page", "headline")
 
@@ -119,7 +139,7 @@ class Doc:
     field: str = "body"
     _starts: list[int] = dc_field(default_factory=list, repr=False)
     # Per-document results that several rules share (models' predictions, figures, subjects).
-    memo: dict[str, object] = dc_field(default_factory=dict, repr=False)
+    memo: DocMemo = dc_field(default_factory=cast("Callable[[], DocMemo]", dict), repr=False)
 
     @cached_property
     def sentences(self) -> list[Span]:

@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sklearn
@@ -29,6 +29,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from classifiers.learned import BODY_RATINGS, MODEL_DIR, body_input, lexical_features
 from classifiers.learned import headline_features as headline_shape
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 SEED = 0
 MODEL_VERSION = "2025.1"
@@ -203,7 +206,7 @@ def recalibrate(pipe: Pipeline, a: float, b: float) -> Pipeline:
     return pipe
 
 
-def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> tuple[float, float]:
+def best_f1_threshold(labels: npt.ArrayLike, scores: npt.ArrayLike) -> tuple[float, float]:
     """The threshold in GRADED_THRESHOLDS with the highest F1 (ties: the higher threshold)."""
     y = np.asarray(labels)
     s = np.asarray(scores)

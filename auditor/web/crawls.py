@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, Flask, Response, current_app
 from pydantic import BaseModel
@@ -29,6 +29,19 @@ from auditor.web import openapi
 from auditor.web.api import json_response, read_json
 from auditor.web.errors import ApiError
 from auditor.web.schemas import CrawlPath, CrawlStatus, SiteReport, crawl_request_model
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from auditor.jobs import EmbeddedWorker
+
+    class _ReportArgs(TypedDict):
+        """The keyword arguments every report route passes to `openapi.operation`."""
+
+        path_params: type[BaseModel]
+        errors: tuple[int, ...]
+        tags: tuple[str, ...]
+
 
 bp = Blueprint("crawls", __name__, url_prefix="/api/v1/crawls")
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -58,7 +71,7 @@ class CrawlService:
         allow = _setting(app, "CRAWL_ALLOW_PRIVATE", False)
         self.allow_private = allow if not isinstance(allow, str) else allow.lower() in ("1", "true")
         self.max_pages = int(_setting(app, "CRAWL_MAX_PAGES", 5000))
-        self.worker = None
+        self.worker: EmbeddedWorker | None = None
 
     def start_worker(self) -> None:
         """Started on the first crawl, not at import: gunicorn forks after the app is made."""
@@ -160,7 +173,7 @@ def start_crawl() -> Response:
         ) from None
     svc.start_worker()
     enqueue(cid, svc.store.url, 1, svc.queue_url)
-    resp = json_response(_status(svc.store.crawl(cid)), 202)
+    resp = json_response(_status(cast("dict[str, Any]", svc.store.crawl(cid))), 202)  # just made
     resp.headers["Location"] = f"/api/v1/crawls/{cid}"
     return resp
 
@@ -219,7 +232,7 @@ def _report(cid: str, fmt: str) -> Response:
     return resp
 
 
-_REPORT = dict(path_params=CrawlPath, errors=GET_ERRORS, tags=("crawls",))
+_REPORT: _ReportArgs = dict(path_params=CrawlPath, errors=GET_ERRORS, tags=("crawls",))
 
 
 @openapi.operation(

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from auditor.web.schemas import ErrorResponse
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaMode
 
 ModelRef = type[BaseModel] | Callable[[Flask], type[BaseModel]]
 
@@ -112,13 +115,14 @@ _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 def _resolve(app: Flask, model: ModelRef) -> type[BaseModel]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         return model
-    return model(app)  # type: ignore[call-arg]
+    # a model class is callable too, so the check above cannot narrow `model` to the factory
+    return cast("Callable[[Flask], type[BaseModel]]", model)(app)
 
 
 def build_document(app: Flask, title: str, version: str) -> dict[str, Any]:
     registered = {r.endpoint for r in app.url_map.iter_rules()}
     ops = [op for op in OPERATIONS if op.endpoint in registered]
-    models: list[tuple[type[BaseModel], str]] = [(ErrorResponse, "serialization")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorResponse, "serialization")]
     for op in ops:
         if op.body is not None:
             models.append((_resolve(app, op.body), "validation"))
@@ -128,8 +132,8 @@ def build_document(app: Flask, title: str, version: str) -> dict[str, Any]:
     keys, top = models_json_schema(models, ref_template=ref)
     schemas = top.get("$defs", {})
 
-    def ref_of(model: type[BaseModel], mode: str) -> dict[str, Any]:
-        return keys[(model, mode)]  # type: ignore[index]
+    def ref_of(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+        return keys[(model, mode)]
 
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from sqlalchemy import (
     JSON,
@@ -35,6 +35,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row, Table
 
 SCORE_NAMES = ("trust", "self_orientation", "value_add", "lemming", "clickbait")
 TOKEN_PREFIX = "ta_"
@@ -80,7 +83,7 @@ class AuditRecord(Base):
     subject: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-_INSERT_AUDIT = AuditRecord.__table__.insert()
+_INSERT_AUDIT = cast("Table", AuditRecord.__table__).insert()  # declared as a FromClause
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -185,7 +192,7 @@ class Store:
                     created_at=now,
                 )
             )
-            token_id = int(result.inserted_primary_key[0])
+            token_id = int(cast("Row[Any]", result.inserted_primary_key)[0])  # one row inserted
         return token, TokenInfo(token_id, name, token[:10], store_text, rate_limit, now, None)
 
     def list_tokens(self) -> list[TokenInfo]:
@@ -232,7 +239,7 @@ class Store:
             prefix=row["prefix"],
             store_text=bool(row["store_text"]),
             rate_limit=row["rate_limit"],
-            created_at=_utc(row["created_at"]),  # type: ignore[arg-type]
+            created_at=_utc(row["created_at"]),
             revoked_at=_utc(row["revoked_at"]),
         )
 
@@ -262,7 +269,7 @@ class Store:
         # A Core insert with bound parameters: compiled once, cheap on every request.
         with self.engine.begin() as conn:
             result = conn.execute(_INSERT_AUDIT, params)
-            return int(result.inserted_primary_key[0])
+            return int(cast("Row[Any]", result.inserted_primary_key)[0])  # one row inserted
 
     def history(
         self,
@@ -288,7 +295,7 @@ class Store:
         for r in rows:
             item: dict[str, Any] = {
                 "id": r["id"],
-                "created_at": _utc(r["created_at"]).isoformat(),  # type: ignore[union-attr]
+                "created_at": _utc(r["created_at"]).isoformat(),
                 "kind": r["kind"],
                 "verdict": r["verdict"],
                 "scores": {name: r[name] for name in SCORE_NAMES},

@@ -1,5 +1,7 @@
 """Alembic environment: uses the connection `auditor.web.migrate` hands over."""
 
+from typing import cast
+
 from alembic import context
 
 from auditor.web.storage import Base
@@ -13,7 +15,8 @@ def run_migrations_online() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        # `auditor.web.migrate` always sets it (an alembic CLI run needs it in alembic.ini)
+        engine = create_engine(cast(str, config.get_main_option("sqlalchemy.url")))
         with engine.begin() as conn:
             context.configure(connection=conn, target_metadata=target_metadata)
             context.run_migrations()
