@@ -4,7 +4,7 @@ Prints medians (p50) and p95 per text size for: audit() in-process, proselint, w
 alex (npm, when `npm ci` has been run in bench/), plus `auditor check` wall time and peak RSS.
 Ratios are against the engine in the same run; absolute numbers vary with the machine.
 
-    python bench/engine.py [--emails 200] [--posts 40] [--cli-runs 10]
+    python bench/engine.py [--emails 200] [--posts 40] [--cli-runs 10] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def main() -> None:
     ap.add_argument("--emails", type=int, default=200)
     ap.add_argument("--posts", type=int, default=40)
     ap.add_argument("--cli-runs", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3, help="repeat every tool; medians over rounds")
     args = ap.parse_args()
     rng = random.Random(7)
     sets = {
@@ -140,29 +141,39 @@ def main() -> None:
     audit("Warm-up: load the rules and tables.", kind="email")
     print(f"engine import + first audit: {(time.perf_counter() - t0) * 1000:.0f} ms")
 
-    results: dict[str, dict[str, list[float]]] = {"trust-auditor": {}}
-    for label, texts in sets.items():
-        kind = "email" if "email" in label else "blog"
-        results["trust-auditor"][label] = timed(
-            lambda t, k=kind: audit(t, kind=k), texts, warm[label]
-        )
+    # Rounds alternate the tools, so a machine that slows down mid-run hits every tool alike;
+    # the figures are medians over rounds of each round's p50.
     lint = proselint_fn()
-    if lint:
-        results["proselint"] = {
-            label: timed(lint, texts, warm[label]) for label, texts in sets.items()
-        }
-    else:
+    if lint is None:
         print("  (proselint not installed)")
-    results.update(node_peers(sets))
+    rounds: list[dict[str, dict[str, list[float]]]] = []
+    for _ in range(args.rounds):
+        results: dict[str, dict[str, list[float]]] = {"trust-auditor": {}}
+        for label, texts in sets.items():
+            kind = "email" if "email" in label else "blog"
+            results["trust-auditor"][label] = timed(
+                lambda t, k=kind: audit(t, kind=k), texts, warm[label]
+            )
+        if lint:
+            results["proselint"] = {
+                label: timed(lint, texts, warm[label]) for label, texts in sets.items()
+            }
+        results.update(node_peers(sets))
+        rounds.append(results)
 
     for label in sets:
-        base = statistics.median(results["trust-auditor"][label])
-        print(f"\n{label} ({len(sets[label])} texts)")
-        print(f"  {'tool':<15}{'p50 ms':>9}{'p95 ms':>9}{'p50 / ours':>12}")
-        for tool, by_label in results.items():
-            xs = by_label[label]
-            med = statistics.median(xs)
-            print(f"  {tool:<15}{med:9.2f}{pct(xs, 95):9.2f}{med / base:11.1f}x")
+        print(f"\n{label} ({len(sets[label])} texts, {len(rounds)} round(s))")
+        print(f"  {'tool':<15}{'p50 ms':>9}{'p95 ms':>9}{'p50 / ours':>12}  per round")
+        ours = [statistics.median(r["trust-auditor"][label]) for r in rounds]
+        for tool in rounds[0]:
+            meds = [statistics.median(r[tool][label]) for r in rounds if tool in r]
+            p95 = statistics.median(pct(r[tool][label], 95) for r in rounds if tool in r)
+            ratios = [m / o for m, o in zip(meds, ours, strict=False)]
+            each = " ".join(f"{x:.2f}x" for x in ratios) if len(rounds) > 1 else ""
+            print(
+                f"  {tool:<15}{statistics.median(meds):9.2f}{p95:9.2f}"
+                f"{statistics.median(ratios):11.2f}x  {each}"
+            )
 
     sample = HERE.parent / "fixtures" / "samples" / "cold-email-bad.txt"
     walls, rss = cli_wall(args.cli_runs, sample)
