@@ -27,6 +27,9 @@ Enricher = Callable[
 ]
 ENRICHERS: list[Enricher] = []
 MODEL_VERSIONS: dict[str, str] = {}
+# Per rating, the map from the blended rule + learned score to the served one; registered with
+# the learned models (auditor/learned.py), applied by `score()` only where a model took part.
+CALIBRATION: dict[str, Callable[[float], float]] = {}
 
 
 def _active_rules(config: Config, kind: str | None = None) -> tuple[Rule, ...]:
@@ -97,7 +100,7 @@ def audit(
 
     findings.sort(key=lambda f: (f.field != "subject", f.start is not None, f.start or 0, f.rule))
     words = body.word_count + (subject_doc.word_count if subject_doc else 0)
-    result = score(findings, words, learned)
+    result = score(findings, words, learned, CALIBRATION)
     verdict, reasons = _verdict(result.scores["trust"], findings, kind, config)
     return Report(
         kind=kind,

@@ -24,12 +24,15 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from auditor.learned import blended_scores
     from classifiers import train
 
     data = _data_dir(args)
     start = time.perf_counter()
     out = Path(args.out) if args.out else train.MODEL_DIR
-    train.train_all(data, Path(args.labeled), out, only=tuple(args.only or ()))
+    train.train_all(
+        data, Path(args.labeled), out, only=tuple(args.only or ()), blend_scorer=blended_scores
+    )
     print(f"trained in {time.perf_counter() - start:.0f} s; models in {out}")
     return 0
 
@@ -56,8 +59,15 @@ def _audit_scorer(row: dict[str, Any]) -> dict[str, float]:
     return dict(audit(row["text"], row.get("kind", "email"), subject=row.get("subject")).scores)
 
 
+def _uncalibrated_audit_scorer(row: dict[str, Any]) -> dict[str, float]:
+    from auditor.learned import uncalibrated
+
+    with uncalibrated():
+        return _audit_scorer(row)
+
+
 def _eval(args: argparse.Namespace) -> int:
-    from classifiers import evaluate, train
+    from classifiers import calibration, evaluate, train
 
     data = _data_dir(args)
     results: dict[str, Any] = {}
@@ -77,12 +87,23 @@ def _eval(args: argparse.Namespace) -> int:
         results["corpus_n"] = len(heldout)
         results["corpus"] = evaluate.corpus_figures(
             heldout,
-            {"audit()": _audit_scorer, "rules": _rules_only_scorer, "model": evaluate.model_scorer},
+            {
+                "audit()": _audit_scorer,
+                evaluate.BEFORE: _uncalibrated_audit_scorer,
+                "rules": _rules_only_scorer,
+                "model": evaluate.model_scorer,
+            },
+        )
+        results["corpus_model_texts"] = evaluate.corpus_figures(
+            [r for r in heldout if r.get("kind") != "headline"],
+            {"audit()": _audit_scorer, evaluate.BEFORE: _uncalibrated_audit_scorer},
         )
         if not args.skip_cv:
             results["corpus_cv"] = evaluate.cv_corpus([r for r in rows if r.get("fold") == "train"])
             if (data / "c3_constructive").is_dir():
                 results["c3"] = evaluate.c3_value_add(data, rows)
+    if calibration.CALIBRATION_FILE.is_file():
+        results["calibration"] = calibration.load()
     results["notes"] = evaluate.gap_notes(results)
     command = f"auditor eval --data {args.data}" + (" --skip-cv" if args.skip_cv else "")
     text = evaluate.render(results, command)

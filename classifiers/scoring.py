@@ -9,13 +9,21 @@ T moves the score by the same amount.
 
 A driver's `contribution` is signed in its score's own direction (for a problem rating, positive
 means more of the problem; for value_add, C, R, I and trust, positive means better).
+
+Where a rating has a learned half, the blend of rule and model scores is then calibrated
+(`calibration`, from `classifiers/calibration.py`): mapped onto 100 · P(label ≥ 2) of our
+labelling guide, so that 50 is the point where "2 or more" becomes the likelier label. Drivers
+stay in rule-weight units *before* the saturation, the blend and the calibration: they never
+summed to the 0..100 score, and the calibration does not change what they say, because every
+map is non-decreasing — a withdrawal added never lowers a problem score, a deposit never lowers
+value_add. The trust equation reads the calibrated scores, the ones the report shows.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from classifiers.findings import Finding
@@ -82,8 +90,13 @@ def score(
     findings: list[Finding],
     word_count: int,
     extra: Mapping[str, float] | None = None,
+    calibration: Mapping[str, Callable[[float], float]] | None = None,
 ) -> Scores:
-    """Combine findings (and optional learned signals in `extra`, 0..100 per rating) into scores."""
+    """Combine findings (and optional learned signals in `extra`, 0..100 per rating) into scores.
+
+    `calibration` maps a rating's blended score (only where `extra` has that rating) onto the
+    served one; a rating without a map keeps the blend.
+    """
     lf = _length_factor(word_count)
     scores: dict[str, float] = {}
     drivers: dict[str, list[Driver]] = {}
@@ -103,7 +116,9 @@ def score(
     if extra:
         for rating, learned in extra.items():
             if rating in scores:
-                scores[rating] = 0.5 * scores[rating] + 0.5 * learned
+                blended = 0.5 * scores[rating] + 0.5 * learned
+                curve = calibration.get(rating) if calibration else None
+                scores[rating] = curve(blended) if curve is not None else blended
 
     parts: dict[str, float] = {}
     trust_drivers: dict[str, list[Driver]] = {}

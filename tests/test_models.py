@@ -88,12 +88,34 @@ def test_fast_path_agrees_with_the_shipped_skops_pipeline(name):
 
 @needs_data
 def test_retraining_on_a_small_slice_reproduces_the_pipeline(tmp_path):
-    from classifiers import train
+    from auditor.learned import blended_scores
+    from classifiers import calibration, train
 
     meta: dict = {}
     first = train.train_clickbait(DATA, limit=400, meta=meta)
     second = train.train_clickbait(DATA, limit=400)
     assert meta["clickbait_graded"]["threshold"] in train.GRADED_THRESHOLDS
+
+    # the calibration: fitted on the train fold only, out of fold, and rebuilt bit for bit
+    folds_read: set[str] = set()
+
+    def scorer(row, models):
+        folds_read.add(row["fold"])
+        return blended_scores(row, models)
+
+    selection = meta["clickbait_graded"]["selection"]
+    cal = train.train_calibration(LABELED, DATA, scorer, selection, limit=400)
+    again = train.train_calibration(LABELED, DATA, blended_scores, selection, limit=400)
+    assert folds_read == {"train"}, "the calibration must never read the heldout fold"
+    assert cal.table == again.table
+    assert set(cal.table["ratings"]) == set(train.CALIBRATED)
+    train.write_calibration(cal, tmp_path)
+    served = calibration.curves_from(calibration.load(tmp_path / "calibration.json"))
+    grid = np.linspace(-5.0, 105.0, 1101)
+    for rating, fit in cal.fits.items():
+        np.testing.assert_allclose([served[rating](v) for v in grid], fit.predict(grid), atol=1e-9)
+    assert "Model card: calibration" in (tmp_path / "calibration.md").read_text("utf-8")
+
     for name, pipe in first.items():
         np.testing.assert_array_equal(pipe[-1].coef_, second[name][-1].coef_)
         train.write_exported(train.export(pipe, name), tmp_path)
@@ -187,6 +209,9 @@ def test_eval_reports_corpus_figures_without_cross_validation(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "held-out fold" in text and "| self_orientation | model |" in text
     assert "B2B subject lines" in text
+    assert "| self_orientation | audit(), uncalibrated |" in text
+    assert "## Calibration of the blended `audit()` score" in text
+    assert "would fix the threshold" not in text, "no stale claim that calibration is missing"
 
 
 def test_train_refuses_a_missing_data_folder(tmp_path, capsys):
@@ -194,3 +219,103 @@ def test_train_refuses_a_missing_data_folder(tmp_path, capsys):
 
     assert main(["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def _synthetic_calibration_data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    blends = np.round(rng.uniform(0.0, 80.0, n), 1)  # rounded: ties in x, as real blends have
+    positive = rng.random(n) < 1.0 / (1.0 + np.exp(-(blends - 30.0) / 6.0))
+    return blends, positive.astype(float)
+
+
+def test_plain_python_calibration_agrees_with_scikit_learn_on_a_grid():
+    """The served `Curve` is `np.interp` over the knots, which is also what a fitted
+    `IsotonicRegression(out_of_bounds="clip")` predicts over its own thresholds."""
+    from classifiers import train
+    from classifiers.calibration import Curve
+
+    blends, positive = _synthetic_calibration_data()
+    fit = train.fit_calibration(blends, positive)
+    grid = np.linspace(-10.0, 110.0, 2401)
+
+    shipped = Curve(tuple(fit.x.tolist()), tuple(fit.y.tolist()))
+    np.testing.assert_allclose([shipped(v) for v in grid], fit.predict(grid), atol=1e-9)
+
+    steps = Curve(tuple(fit.iso.X_thresholds_), tuple(100.0 * fit.iso.y_thresholds_))
+    np.testing.assert_allclose([steps(v) for v in grid], 100.0 * fit.iso.predict(grid), atol=1e-9)
+
+    # the knots keep scikit-learn's fitted values: each block's centroid maps to its value
+    np.testing.assert_allclose(100.0 * fit.iso.predict(fit.x), fit.y, atol=1e-9)
+    inside = grid[(grid >= fit.x[0]) & (grid <= fit.x[-1])]
+    served = np.array([shipped(v) for v in inside])
+    assert np.all(np.diff(served) > 0), "strictly increasing inside the data: ordering kept"
+
+
+def test_shipped_calibration_loads_and_is_monotone():
+    from classifiers import calibration, train
+
+    table = calibration.load()
+    for key in ("version", "data", "n_rows", "out_of_fold", "command", "sklearn", "seed"):
+        assert table.get(key) not in (None, ""), key
+    assert "train" in table["data"] and "heldout" in table["data"]
+    curves = calibration.curves()
+    assert set(curves) == set(train.CALIBRATED) == set(table["ratings"])
+    assert "clickbait" in table["uncalibrated"] and "clickbait" not in curves
+    grid = [i / 10 for i in range(-50, 1051)]
+    for rating, curve in curves.items():
+        served = [curve(v) for v in grid]
+        assert all(0.0 <= v <= 100.0 for v in served), rating
+        assert all(b >= a for a, b in zip(served, served[1:], strict=False)), rating
+        assert served[-1] > 50.0 > served[0], f"{rating}: the map must cross 50"
+        assert table["ratings"][rating]["n"] >= 200
+
+
+def test_a_calibrated_score_of_50_always_names_a_reason():
+    """With no rule of the rating firing, a model score just under its finding's `above` keeps
+    the calibrated score under 50; at `above` the finding (SO900/VA900/LM900) fires instead."""
+    import tomllib
+
+    from classifiers import calibration
+    from classifiers.scoring import score
+
+    rules = tomllib.loads((ROOT / "classifiers" / "rules" / "learned.toml").read_text("utf-8"))
+    finding = {"self_orientation": "SO900", "value_add": "VA900", "lemming": "LM900"}
+    table = calibration.load()
+    for rating in calibration.curves():
+        rule = next(r for r in rules["rule"] if r["code"] == finding[rating])
+        above = float(rule["params"]["above"])
+        assert above <= table["ratings"][rating]["model_alone_at_50"], rating
+        below = score([], 80, {rating: above - 0.05}, calibration.curves()).scores[rating]
+        assert below < 50.0, f"{rating}: {below} with no reason behind it"
+
+
+def test_audit_serves_the_calibrated_blend_where_a_model_takes_part():
+    from auditor.engine import CALIBRATION
+    from auditor.learned import uncalibrated
+    from classifiers import calibration
+
+    text = (
+        "Hi Sam,\n\nWe are the industry-leading platform trusted by Fortune 500 brands. Book a "
+        "demo with me this week.\n\nBest,\nKevin"
+    )
+    before = dict(CALIBRATION)
+    blends: dict[str, float] = {}
+    with uncalibrated(blends):
+        raw = audit(text, subject="Quick question")
+    assert dict(CALIBRATION) == before, "the context manager restores the served maps"
+    served = audit(text, subject="Quick question")
+    assert set(blends) == {"self_orientation", "value_add", "lemming", "clickbait"}
+    for rating, blend in blends.items():
+        assert raw.scores[rating] == pytest.approx(round(blend, 1))
+        curve = calibration.curves().get(rating)
+        want = curve(blend) if curve is not None else blend
+        assert served.scores[rating] == pytest.approx(round(want, 1)), rating
+    assert "model.calibration" in served.versions
+    # headlines: no body-model half, so those ratings are the rule scores, uncalibrated
+    head = audit("Revised SOW for the Q3 warehouse audit", kind="headline")
+    seen: dict[str, float] = {}
+    with uncalibrated(seen):
+        audit("Revised SOW for the Q3 warehouse audit", kind="headline")
+    assert set(seen) == {"clickbait"} and head.scores["clickbait"] == pytest.approx(
+        round(seen["clickbait"], 1)
+    )
