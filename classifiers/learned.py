@@ -328,8 +328,15 @@ class LinearModel:
             if block.kind != "word":
                 continue
             vec = self._vector(block, text, cache)
-            for g, i, v, c in zip(vec.terms, vec.at, vec.values, vec.counts, strict=True):
-                out[g] = out.get(g, 0.0) + v * block.coef[i] / c
+            coef = block.coef
+            shares = [
+                v * coef[i] / c for i, v, c in zip(vec.at, vec.values, vec.counts, strict=True)
+            ]
+            if not out:  # the usual case, one word block: no sums to add to
+                out = dict(zip(vec.terms, shares, strict=True))
+                continue
+            for g, share in zip(vec.terms, shares, strict=True):
+                out[g] = out.get(g, 0.0) + share
         return out
 
 
