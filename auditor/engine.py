@@ -30,6 +30,8 @@ MODEL_VERSIONS: dict[str, str] = {}
 # Per rating, the map from the blended rule + learned score to the served one; registered with
 # the learned models (auditor/learned.py), applied by `score()` only where a model took part.
 CALIBRATION: dict[str, Callable[[float], float]] = {}
+# Per rating, the learned half's weight in that blend (classifiers/scoring.py; 0.5 without one).
+BLEND_WEIGHTS: dict[str, float] = {}
 
 
 def _active_rules(config: Config, kind: str | None = None) -> tuple[Rule, ...]:
@@ -100,7 +102,7 @@ def audit(
 
     findings.sort(key=lambda f: (f.field != "subject", f.start is not None, f.start or 0, f.rule))
     words = body.word_count + (subject_doc.word_count if subject_doc else 0)
-    result = score(findings, words, learned, CALIBRATION)
+    result = score(findings, words, learned, CALIBRATION, BLEND_WEIGHTS)
     verdict, reasons = _verdict(result.scores["trust"], findings, kind, config)
     return Report(
         kind=kind,

@@ -4,7 +4,8 @@ Imported by `auditor/__init__.py`; costs next to nothing until the first audit, 
 exported models load (plain Python, no scikit-learn). Findings come from the detectors declared
 in `classifiers/rules/learned.toml`; this hook only hands the learned 0..100 scores to
 `score()`. Importing it also registers the calibration of the blended scores
-(`classifiers/models/calibration.json`, a few dozen knots) with the engine.
+(`classifiers/models/calibration.json`: per rating the model weight of the blend and a few
+dozen knots) with the engine.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from auditor.engine import CALIBRATION, ENRICHERS, MODEL_VERSIONS
+from auditor.engine import BLEND_WEIGHTS, CALIBRATION, ENRICHERS, MODEL_VERSIONS
 from classifiers import calibration, learned
 from classifiers.findings import Finding
 from classifiers.rules import Context
@@ -57,11 +58,25 @@ def _recorder(record: dict[str, float], rating: str) -> Callable[[float], float]
     return keep
 
 
+@contextmanager
+def blend_weights(weights: Mapping[str, float]) -> Iterator[None]:
+    """Within it, `audit()` blends with `weights` (model weight per rating; the rest 0.5)
+    instead of the shipped ones. Not thread-safe: for training and evaluation."""
+    saved = dict(BLEND_WEIGHTS)
+    BLEND_WEIGHTS.clear()
+    BLEND_WEIGHTS.update(weights)
+    try:
+        yield
+    finally:
+        BLEND_WEIGHTS.clear()
+        BLEND_WEIGHTS.update(saved)
+
+
 def blended_scores(row: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, float]:
-    """The uncalibrated blend `audit()` gives a corpus row, per rating that has a learned half,
-    with `models` (LinearModels by name, e.g. fitted without the row's fold) standing in for
-    the shipped ones. `classifiers.train.train_calibration` calls it; it lives here because
-    `classifiers` never imports the engine."""
+    """The uncalibrated blend `audit()` gives a corpus row (at the shipped weights), per rating
+    that has a learned half, with `models` (LinearModels by name, e.g. fitted without the row's
+    fold) standing in for the shipped ones. It lives here because `classifiers` never imports
+    the engine."""
     from auditor.engine import audit
 
     seen: dict[str, float] = {}
@@ -70,6 +85,22 @@ def blended_scores(row: Mapping[str, Any], models: Mapping[str, Any]) -> dict[st
     return seen
 
 
+def blend_halves(
+    row: Mapping[str, Any], models: Mapping[str, Any]
+) -> dict[str, tuple[float, float]]:
+    """Per rating that has a learned half, the (rule, model) halves `audit()` blends for a
+    corpus row, with `models` standing in as in `blended_scores`: the blend at model weight 0
+    is exactly the rule half, at 1 exactly the model half. `classifiers.train.train_calibration`
+    chooses each rating's weight and fits its calibration on them."""
+    rule: dict[str, float] = {}
+    model: dict[str, float] = {}
+    for w, seen in ((0.0, rule), (1.0, model)):
+        with blend_weights(dict.fromkeys(calibration.RATINGS, w)):
+            seen.update(blended_scores(row, models))
+    return {r: (rule[r], model[r]) for r in rule}
+
+
 CALIBRATION.update(calibration.curves())
+BLEND_WEIGHTS.update(calibration.weights())
 if enrich not in ENRICHERS:
     ENRICHERS.append(enrich)

@@ -24,14 +24,14 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from auditor.learned import blended_scores
+    from auditor.learned import blend_halves
     from classifiers import train
 
     data = _data_dir(args)
     start = time.perf_counter()
     out = Path(args.out) if args.out else train.MODEL_DIR
     train.train_all(
-        data, Path(args.labeled), out, only=tuple(args.only or ()), blend_scorer=blended_scores
+        data, Path(args.labeled), out, only=tuple(args.only or ()), halves_scorer=blend_halves
     )
     print(f"trained in {time.perf_counter() - start:.0f} s; models in {out}")
     return 0
@@ -66,6 +66,13 @@ def _uncalibrated_audit_scorer(row: dict[str, Any]) -> dict[str, float]:
         return _audit_scorer(row)
 
 
+def _even_blend_scorer(row: dict[str, Any]) -> dict[str, float]:
+    from auditor.learned import blend_weights, uncalibrated
+
+    with blend_weights({}), uncalibrated():
+        return _audit_scorer(row)
+
+
 def _eval(args: argparse.Namespace) -> int:
     from classifiers import calibration, evaluate, train
 
@@ -96,7 +103,11 @@ def _eval(args: argparse.Namespace) -> int:
         )
         results["corpus_model_texts"] = evaluate.corpus_figures(
             [r for r in heldout if r.get("kind") != "headline"],
-            {"audit()": _audit_scorer, evaluate.BEFORE: _uncalibrated_audit_scorer},
+            {
+                "audit()": _audit_scorer,
+                evaluate.BEFORE: _uncalibrated_audit_scorer,
+                evaluate.EVEN_BLEND: _even_blend_scorer,
+            },
         )
         if not args.skip_cv:
             results["corpus_cv"] = evaluate.cv_corpus([r for r in rows if r.get("fold") == "train"])

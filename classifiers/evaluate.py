@@ -559,6 +559,12 @@ CALIBRATION_METHOD_NAMES = {
     "isotonic_label3": "isotonic centroids on label/3 instead of label ≥ 2",
 }
 BEFORE = "audit(), uncalibrated"
+# The blend as it was before the weights were chosen: rules and model 50/50, uncalibrated.
+EVEN_BLEND = "audit(), 50/50 blend, uncalibrated"
+# Clickbait keeps the even blend unless another weight gains this much mean CV AUC.
+CLICKBAIT_WEIGHT_GAIN = 0.02
+# A served weight whose held-out AUC falls this far below the 50/50 blend's is reported.
+HELDOUT_WEIGHT_LOSS = 0.01
 # A rating left uncalibrated is flagged when some map would gain this much CV accuracy at 50.
 UNCALIBRATED_GAIN = 0.01
 
@@ -606,6 +612,7 @@ def calibration_gaps(results: Mapping[str, Any]) -> list[str]:
             "that blend."
         )
     weak = []
+    weighted = all("model_weight" in c for c in table["ratings"].values())
     for rating in table["ratings"]:
         blend, model = _model_texts(results, rating, "audit()"), _held(results, rating, "model")
         if (
@@ -616,10 +623,26 @@ def calibration_gaps(results: Mapping[str, Any]) -> list[str]:
             and blend["auc"] < model["auc"] - 0.03
         ):
             weak.append(
-                f"{rating} (AUC {_f(blend['auc'])} blended, {_f(model['auc'])} model "
-                f"alone; accuracy at 50 {_f(blend['accuracy'])} vs {_f(model['accuracy'])})"
+                f"{rating} (AUC {_f(blend['auc'])} blended"
+                + (
+                    f" at model weight {table['ratings'][rating]['model_weight']:.1f}"
+                    if weighted
+                    else ""
+                )
+                + f", {_f(model['auc'])} model alone; accuracy at 50 {_f(blend['accuracy'])} vs "
+                f"{_f(model['accuracy'])})"
             )
-    if weak:
+    if weak and weighted:
+        notes.append(
+            "A calibration fixes the threshold, not the ordering. On the held-out texts where a "
+            "model takes part, the blend at the weight train-fold CV chose still ranks worse "
+            "than the model alone for " + "; ".join(weak) + ". The weight is capped at "
+            f"{train.MAX_MODEL_WEIGHT} so that the rule findings always move the score (every score "
+            "is explained by its spans, DESIGN.md), and within the cap the train-fold CV did "
+            "not prefer more model. What would close it: rules for that rating that agree "
+            "better with the labelling guide, or more labelled texts to choose the weight on."
+        )
+    elif weak:
         notes.append(
             "A calibration fixes the threshold, not the ordering. On the held-out texts where a "
             "model takes part, the fixed 50/50 blend ranks worse than the model alone for "
@@ -629,6 +652,54 @@ def calibration_gaps(results: Mapping[str, Any]) -> list[str]:
             "`auditor train` computes for the calibration are the data for it), then "
             "recalibrate."
         )
+    for rating, c in table["ratings"].items():
+        served, even = (
+            _model_texts(results, rating, BEFORE),
+            _model_texts(results, rating, EVEN_BLEND),
+        )
+        bw = ((table.get("cv_figures") or {}).get(rating) or {}).get("blend_weights")
+        if not (served and even and bw and "model_weight" in c):
+            continue
+        if served["auc"] is None or even["auc"] is None:
+            continue
+        if served["auc"] < even["auc"] - HELDOUT_WEIGHT_LOSS:
+            w = c["model_weight"]
+            at_w = next(g for g in bw["grid"] if g["w"] == w)
+            at_even = next(g for g in bw["grid"] if g["w"] == 0.5)
+            notes.append(
+                f"{rating.replace('_', '-').capitalize()}'s model weight {w:.1f} was chosen by "
+                f"train-fold CV (mean AUC {_f(at_w['auc'])} vs {_f(at_even['auc'])} at 0.5, fold "
+                f"SD {_f(at_w['auc_sd'], 2)}), but on the held-out texts with a model it ranks "
+                f"worse than the 50/50 blend did (AUC {_f(served['auc'])} vs {_f(even['auc'])}, "
+                f"Spearman {_f(served['spearman'])} vs {_f(even['spearman'])}, n = "
+                f"{served['n']}). The held-out fold was never used to choose, and at this n an "
+                "AUC difference of this size is within about one standard error, so it is "
+                "reported, not tuned away (choosing on the held-out fold would spend it). What "
+                "would close it: more labelled texts, so that the train-fold CV and a held-out "
+                "fold large enough to tell the weights apart agree on the weight."
+            )
+    for rating in table.get("uncalibrated", []):
+        bw = ((table.get("cv_figures") or {}).get(rating) or {}).get("blend_weights")
+        if not bw:
+            continue
+        even = next(g for g in bw["grid"] if g["w"] == 0.5)
+        best = max(bw["grid"], key=lambda g: g["auc"] if g["w"] <= train.MAX_MODEL_WEIGHT else -1.0)
+        gain = best["auc"] - even["auc"]
+        if gain >= CLICKBAIT_WEIGHT_GAIN:
+            name = rating.replace("_", "-").capitalize()
+            notes.append(
+                f"{name} keeps the 50/50 blend, served uncalibrated, although train-fold CV "
+                f"ranks model weight {best['w']:.1f} higher (mean AUC {_f(best['auc'])} vs "
+                f"{_f(even['auc'])} at 0.5; fold SD {_f(best['auc_sd'], 2)} and "
+                f"{_f(even['auc_sd'], 2)}, so the gain of {gain:.3f} is "
+                + ("within" if gain < max(best["auc_sd"], even["auc_sd"]) else "beyond")
+                + " one fold's SD). Its model half is learned mostly from Webis news posts "
+                "and is weak on our corpus (see above), which is why less of it ranks better; "
+                "but a new weight moves where its uncalibrated 50 sits, and clickbait has too "
+                "few labelled positives to calibrate (see Calibration). What would close it: "
+                "more labelled bait subject lines and post openers, then choose its weight and "
+                "calibrate it like the body ratings (add it to `train.CALIBRATED`)."
+            )
     for rating in table.get("uncalibrated", []):
         cv = (table.get("cv_figures") or {}).get(rating)
         after = _held(results, rating, "audit()")
@@ -661,6 +732,82 @@ def _diffs(cvf: Mapping[str, Any], ratings: Sequence[str], method: str, key: str
     return ", ".join(out)
 
 
+def blend_weight_section(results: Mapping[str, Any]) -> list[str]:
+    """How each rating's model weight was chosen: the train-fold CV figures per weight."""
+    table = results.get("calibration") or {}
+    cvf = {r: cv for r, cv in (table.get("cv_figures") or {}).items() if cv.get("blend_weights")}
+    if not cvf:
+        return []
+    grid = [g["w"] for g in next(iter(cvf.values()))["blend_weights"]["grid"]]
+    L = [
+        "",
+        "### Blend weights",
+        "",
+        "Before the calibration is fitted, `auditor train` chooses each rating's model weight w "
+        f"from {', '.join(f'{w:.1f}' for w in grid)} on the same out-of-fold data: each "
+        "train-fold text's rule half and model half (its model refitted without the text's "
+        f"fold). Criterion: the mean over the {train.CORPUS_FOLDS} grouped "
+        "folds of the blend's AUC of label ≥ 2 (the blend has no fitted parameter), ties at "
+        f"{train.BLEND_AUC_DIGITS} decimals going to the weight closest to 0.5; w is capped at "
+        f"{train.MAX_MODEL_WEIGHT}, because at 1.0 the rule findings would no longer move the score "
+        "and every score must be explained by its spans (DESIGN.md). Reported, not chosen on: "
+        "accuracy at 50 and Brier after an isotonic calibration, by the calibration CV above. "
+        "The held-out fold is never read. **Bold**: the weight served.",
+        "",
+        "| rating | train-fold CV | " + " | ".join(f"w = {w:.1f}" for w in grid) + " |",
+        "|---|---|" + "---|" * len(grid),
+    ]
+    for rating, cv in cvf.items():
+        bw = cv["blend_weights"]
+        served = cv.get("model_weight", 0.5)
+
+        def cell(g: Mapping[str, Any], text: str, w: float = served) -> str:
+            return f"**{text}**" if g["w"] == w else text
+
+        for name, get in (
+            ("mean AUC (SD)", lambda g: f"{_f(g['auc'])} ({_f(g['auc_sd'], 2)})"),
+            ("accuracy at 50, calibrated", lambda g: _f(g["calibrated"]["accuracy"])),
+            ("Brier, calibrated", lambda g: _f(g["calibrated"]["brier"], 4)),
+        ):
+            L.append(
+                f"| {rating} | {name} | " + " | ".join(cell(g, get(g)) for g in bw["grid"]) + " |"
+            )
+    L.append("")
+    chosen = [
+        f"{r} {cv['model_weight']:.1f}" for r, cv in cvf.items() if r in table.get("ratings", {})
+    ]
+    L.append(
+        f"- **Served**: {', '.join(chosen)}; "
+        + ", ".join(f"{r} 0.5 (uncalibrated)" for r in table.get("uncalibrated", []) if r in cvf)
+        + ". "
+        + " ".join(
+            f"For {r}, w = 1.0 (model alone) would score mean AUC "
+            f"{_f(cv['blend_weights']['grid'][-1]['auc'])} against "
+            f"{_f(next(g for g in cv['blend_weights']['grid'] if g['w'] == cv['model_weight'])['auc'])} "
+            "served, but is excluded by the cap."
+            for r, cv in cvf.items()
+            if r in table.get("ratings", {})
+            and cv["blend_weights"]["grid"][-1]["auc"]
+            > next(g for g in cv["blend_weights"]["grid"] if g["w"] == cv["model_weight"])["auc"]
+        )
+    )
+    L[-1] = L[-1].rstrip()
+    rows = []
+    for rating in table.get("ratings", {}):
+        a, e = _model_texts(results, rating, BEFORE), _model_texts(results, rating, EVEN_BLEND)
+        if a and e:
+            rows.append(
+                f"{rating} {_f(e['auc'])} → {_f(a['auc'])} (Spearman {_f(e['spearman'])} → "
+                f"{_f(a['spearman'])})"
+            )
+    if rows:
+        L.append(
+            "- **Held-out fold** (texts with a model; scored once, never used to choose), AUC "
+            "of the uncalibrated blend at 50/50 → at the served weight: " + "; ".join(rows) + "."
+        )
+    return L
+
+
 def calibration_section(results: Mapping[str, Any]) -> list[str]:
     """EVAL.md's calibration section: the train-fold CV that chose the method, the knots, and
     the held-out fold before and after."""
@@ -671,7 +818,9 @@ def calibration_section(results: Mapping[str, Any]) -> list[str]:
     L = [
         "## Calibration of the blended `audit()` score",
         "",
-        "`audit()` blends each rating's rule score 50/50 with its model's. The blend orders "
+        "`audit()` blends each rating's rule score with its model's, (1 − w) · rule + w · model, "
+        "at a model weight w per rating chosen by `auditor train` (see Blend weights below; "
+        "clickbait keeps w = 0.5). The blend orders "
         "texts well but its 50 meant nothing, so `auditor train` maps it, per rating, onto "
         "100 · P(label ≥ 2) (`classifiers/models/calibration.json`, card `calibration.md`): a "
         "served 50 means even odds that our guide rates the text 2 or more. The map is fitted "
@@ -726,6 +875,7 @@ def calibration_section(results: Mapping[str, Any]) -> list[str]:
             + ". That last figure bounds the `above` of SO900/VA900/LM900 (`rules/learned.toml`), "
             "so a calibrated 50 or more always names a reason: a rule, or the model's finding.",
         ]
+    L += blend_weight_section(results)
     for rating in table.get("uncalibrated", []):
         cv = cvf.get(rating)
         if not cv:
@@ -899,7 +1049,8 @@ def render(results: Mapping[str, Any], command: str) -> str:
             "Never used for training or tuning. Binary figures: label ≥ 2 vs score ≥ 50 "
             "(for value-add, positive = valuable). Spearman against the 0–3 label. Pairwise: "
             "ordering accuracy within minimal pairs whose labels differ. `audit()` is the "
-            "product (rules blended 50/50 with the model, then calibrated: see Calibration); "
+            "product (rules blended with the model at a per-rating weight, then calibrated: see "
+            "Calibration); "
             "`audit(), uncalibrated` is the same blend before the calibration; `rules` is the "
             "engine with the learned parts switched off; `model` is the learned half alone.",
             "",

@@ -10,7 +10,9 @@ T moves the score by the same amount.
 A driver's `contribution` is signed in its score's own direction (for a problem rating, positive
 means more of the problem; for value_add, C, R, I and trust, positive means better).
 
-Where a rating has a learned half, the blend of rule and model scores is then calibrated
+Where a rating has a learned half, the rule score is blended with it — (1 − w) · rule + w · model,
+w per rating chosen by `auditor train` on the train fold's cross-validation and capped below 1
+so that the rule findings always move the score — and the blend is then calibrated
 (`calibration`, from `classifiers/calibration.py`): mapped onto 100 · P(label ≥ 2) of our
 labelling guide, so that 50 is the point where "2 or more" becomes the likelier label. Drivers
 stay in rule-weight units *before* the saturation, the blend and the calibration: they never
@@ -31,6 +33,8 @@ from classifiers.findings import Finding
 PROBLEM_RATINGS = ("self_orientation", "lemming", "clickbait")
 SCORE_NAMES = ("trust", "self_orientation", "value_add", "lemming", "clickbait")
 T_MIN, T_MAX = 0.3, 30.0
+# The learned half's weight in a rating's blend when no weight was chosen for it (clickbait).
+DEFAULT_MODEL_WEIGHT = 0.5
 # How strongly one rating feeds a trust-equation part besides its own findings.
 _SPILL = {
     "credibility": {"lemming": -0.35, "value_add": 0.35},
@@ -91,11 +95,14 @@ def score(
     word_count: int,
     extra: Mapping[str, float] | None = None,
     calibration: Mapping[str, Callable[[float], float]] | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> Scores:
     """Combine findings (and optional learned signals in `extra`, 0..100 per rating) into scores.
 
-    `calibration` maps a rating's blended score (only where `extra` has that rating) onto the
-    served one; a rating without a map keeps the blend.
+    Where `extra` has a rating, its score is the blend (1 − w) · rule + w · learned, with w the
+    rating's model weight in `weights` (chosen by `auditor train`; DEFAULT_MODEL_WEIGHT, an even
+    blend, for a rating without one). `calibration` then maps that blend onto the served score;
+    a rating without a map keeps the blend.
     """
     lf = _length_factor(word_count)
     scores: dict[str, float] = {}
@@ -116,7 +123,8 @@ def score(
     if extra:
         for rating, learned in extra.items():
             if rating in scores:
-                blended = 0.5 * scores[rating] + 0.5 * learned
+                w = weights.get(rating, DEFAULT_MODEL_WEIGHT) if weights else DEFAULT_MODEL_WEIGHT
+                blended = (1.0 - w) * scores[rating] + w * learned
                 curve = calibration.get(rating) if calibration else None
                 scores[rating] = curve(blended) if curve is not None else blended
 

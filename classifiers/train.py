@@ -499,8 +499,22 @@ CALIBRATED = BODY_RATINGS
 # Compared by train-fold CV on every training run; "isotonic" is what ships.
 CALIBRATION_METHODS = ("uncalibrated", "isotonic", "isotonic_steps", "platt", "isotonic_label3")
 CALIBRATION_CV_REPEATS = 10
+# The calibration file's own version: 2025.2 added the per-rating blend weights.
+CALIBRATION_VERSION = "2025.2"
+# The learned half's weight w in a rating's blend, (1 − w) · rule + w · model: every weight of
+# this grid is measured by train-fold CV on the out-of-fold halves...
+BLEND_WEIGHT_GRID = tuple(i / 10 for i in range(11))
+# ... and the one chosen never exceeds this: at 1.0 the rule findings would not move the score,
+# and every score must be explained by its spans and findings (DESIGN.md).
+MAX_MODEL_WEIGHT = 0.9
+# Mean CV AUCs equal to this many decimals tie; a tie goes to the weight closest to the even
+# blend the product shipped before (differences below it are noise on ~300 texts).
+BLEND_AUC_DIGITS = 3
 
-BlendScorer = Callable[[dict[str, Any], Mapping[str, LinearModel]], Mapping[str, float]]
+# (row, stand-in models) -> per rating with a learned half, its (rule, model) halves
+HalvesScorer = Callable[
+    [dict[str, Any], Mapping[str, LinearModel]], Mapping[str, tuple[float, float]]
+]
 
 
 def corpus_folds(rows: Sequence[dict[str, Any]], folds: int = CORPUS_FOLDS) -> list[int]:
@@ -553,8 +567,9 @@ def fit_calibration(
     return CalibrationFit(iso, knots_x, 100.0 * fitted[starts])
 
 
-def model_alone_at_50(fit: CalibrationFit, rating: str) -> float:
-    """The learned score that, with no rule of the rating firing, gives a calibrated 50.
+def model_alone_at_50(fit: CalibrationFit, rating: str, weight: float = 0.5) -> float:
+    """The learned score that, with no rule of the rating firing, gives a calibrated 50 at the
+    rating's model weight `weight` (the blend is (1 − weight) · rule + weight · model).
 
     Explanations depend on it: a calibrated score of 50 or more must name a reason, and when no
     rule fired the reason is the model's finding (SO900, VA900, LM900 in rules/learned.toml),
@@ -566,12 +581,12 @@ def model_alone_at_50(fit: CalibrationFit, rating: str) -> float:
     i = int(np.searchsorted(fit.y, 50.0))  # first knot at or above 50
     if i == 0:
         blend = float(fit.x[0])
-    elif i == len(fit.y):
-        return 100.0  # never reaches 50: no threshold needed
+    elif i == len(fit.y) or weight <= 0.0:
+        return 100.0  # never reaches 50 (or the model does not count): no threshold needed
     else:
         x0, x1, y0, y1 = fit.x[i - 1], fit.x[i], fit.y[i - 1], fit.y[i]
         blend = float(x0 + (x1 - x0) * (50.0 - y0) / (y1 - y0))
-    return round(min(100.0, max(0.0, 2.0 * blend - base)), 2)
+    return round(min(100.0, max(0.0, (blend - (1.0 - weight) * base) / weight)), 2)
 
 
 def fit_platt(
@@ -626,7 +641,10 @@ def shuffled_group_folds(groups: Sequence[str], seed: int, folds: int = CORPUS_F
 
 
 def calibration_cv(
-    blends: Sequence[float], labels: Sequence[int], groups: Sequence[str]
+    blends: Sequence[float],
+    labels: Sequence[int],
+    groups: Sequence[str],
+    methods: Sequence[str] = CALIBRATION_METHODS,
 ) -> dict[str, dict[str, Any]]:
     """Per method, the figures of out-of-fold calibrated scores — each fold's blends mapped by
     a calibration fitted on the other folds' — averaged over CALIBRATION_CV_REPEATS shuffles of
@@ -634,10 +652,10 @@ def calibration_cv(
     texts moves accuracy by a point or two, more than some differences between methods."""
     x = np.asarray(blends, dtype=np.float64)
     lab = np.asarray(labels)
-    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in CALIBRATION_METHODS}
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
     for seed in range(SEED, SEED + CALIBRATION_CV_REPEATS):
         fold = shuffled_group_folds(groups, seed)
-        for method in CALIBRATION_METHODS:
+        for method in methods:
             p = np.zeros(len(x))
             for k in range(CORPUS_FOLDS):
                 p[fold == k] = _calibrated(method, x[fold != k], lab[fold != k])(x[fold == k])
@@ -652,6 +670,49 @@ def calibration_cv(
     return out
 
 
+def blend_weight_cv(
+    rule: Sequence[float] | np.ndarray,
+    model: Sequence[float] | np.ndarray,
+    labels: Sequence[int],
+    groups: Sequence[str],
+    folds: Sequence[int],
+) -> dict[str, Any]:
+    """Choose a rating's model weight from BLEND_WEIGHT_GRID on out-of-fold halves.
+
+    For each weight, the blend (1 − w) · rule + w · model of the texts (train fold only) is
+    scored in each of the corpus folds `folds` (the grouped folds the halves were computed out
+    of): the criterion is the mean over folds of the AUC of label ≥ 2 (the blend has no fitted
+    parameter, so each fold's AUC is already out of sample). The best weight up to
+    MAX_MODEL_WEIGHT wins; ties at BLEND_AUC_DIGITS decimals go to the weight closest to 0.5.
+    Reported alongside, not chosen on: the blend's figures after an isotonic calibration, by
+    `calibration_cv` (accuracy and F1 at 50, Brier)."""
+    r = np.asarray(rule, dtype=np.float64)
+    m = np.asarray(model, dtype=np.float64)
+    lab = np.asarray(labels)
+    pos = lab >= 2
+    fold = np.asarray(folds)
+    grid: list[dict[str, Any]] = []
+    for w in BLEND_WEIGHT_GRID:
+        x = (1.0 - w) * r + w * m
+        aucs = [
+            float(roc_auc_score(pos[fold == k], x[fold == k]))
+            for k in sorted(set(fold.tolist()))
+            if 0 < pos[fold == k].sum() < (fold == k).sum()
+        ]
+        cal = calibration_cv(x.tolist(), lab.tolist(), groups, ("isotonic",))["isotonic"]
+        grid.append(
+            {
+                "w": w,
+                "auc": float(np.mean(aucs)),
+                "auc_sd": float(np.std(aucs)),
+                "calibrated": {k: cal[k] for k in ("accuracy", "f1", "brier", "auc")},
+            }
+        )
+    eligible = [g for g in grid if g["w"] <= MAX_MODEL_WEIGHT]
+    best = max(eligible, key=lambda g: (round(g["auc"], BLEND_AUC_DIGITS), -abs(g["w"] - 0.5)))
+    return {"chosen": best["w"], "grid": grid}
+
+
 def _serving_model(pipe: Pipeline, name: str) -> LinearModel:
     exp = export(pipe, name)
     return LinearModel(exp.meta, exp.terms, exp.weights)
@@ -661,30 +722,34 @@ def _serving_model(pipe: Pipeline, name: str) -> LinearModel:
 class CalibrationBuild:
     table: dict[str, Any]  # the contents of models/calibration.json
     fits: dict[str, CalibrationFit]
-    blends: list[dict[str, float]]  # each train-fold row's out-of-fold uncalibrated blend
+    halves: list[dict[str, tuple[float, float]]]  # each train-fold row's out-of-fold halves
 
 
 def train_calibration(
     labeled_dir: Path,
     data_dir: Path,
-    blend_scorer: BlendScorer,
+    halves_scorer: HalvesScorer,
     graded: Mapping[str, Any] | None,
     limit: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> CalibrationBuild:
-    """Fit the calibration of `audit()`'s blended scores on the corpus's train fold only.
+    """Choose the blend weights and fit the calibration of `audit()`'s blended scores on the
+    corpus's train fold only.
 
-    Each train-fold text gets its uncalibrated blend out of fold: for each of the
+    Each train-fold text gets its rule and learned halves out of fold: for each of the
     `corpus_folds`, the body models and the graded clickbait head (Webis plus the other folds'
     subject lines, at the shipped head's C and Platt recalibration, `graded`) are refitted
-    without that fold, and `blend_scorer` (the engine, `auditor.learned.blended_scores`) rates
+    without that fold, and `halves_scorer` (the engine, `auditor.learned.blend_halves`) rates
     the fold's texts with them standing in. So no text's learned half has seen it, as at
-    serving time. The heldout fold is never read. `limit` thins Webis (tests only).
+    serving time. Per calibrated rating, `blend_weight_cv` then chooses the model weight on
+    those halves (same folds), and the isotonic map is fitted on the blend at that weight.
+    Clickbait's weights are measured too but it keeps the even blend, uncalibrated. The
+    heldout fold is never read. `limit` thins Webis (tests only).
     """
     rows = [r for r in labeled_rows(labeled_dir) if r.get("fold") == "train"]
     folds = corpus_folds(rows)
     wb = spread(dev_rows(data_dir, "webis_clickbait17"), limit) if graded else []
-    blends: list[dict[str, float]] = [{} for _ in rows]
+    halves: list[dict[str, tuple[float, float]]] = [{} for _ in rows]
     for k in range(CORPUS_FOLDS):
         fit_rows = [r for r, f in zip(rows, folds, strict=True) if f != k]
         models = {n: _serving_model(p, n) for n, p in body_models(fit_rows).items()}
@@ -697,35 +762,50 @@ def train_calibration(
             models["clickbait_graded"] = _serving_model(recalibrate(head, a, b), "clickbait_graded")
         for i, (row, f) in enumerate(zip(rows, folds, strict=True)):
             if f == k:
-                blends[i] = dict(blend_scorer(row, models))
+                halves[i] = dict(halves_scorer(row, models))
         if log:
             log(f"    calibration: out-of-fold blends, fold {k + 1}/{CORPUS_FOLDS}")
     ratings: dict[str, Any] = {}
     fits: dict[str, CalibrationFit] = {}
     cv: dict[str, Any] = {}
     for rating in calibration.RATINGS:
-        idx = [i for i, b in enumerate(blends) if rating in b]
-        x = [blends[i][rating] for i in idx]
+        idx = [i for i, h in enumerate(halves) if rating in h]
+        rule = np.array([halves[i][rating][0] for i in idx], dtype=np.float64)
+        model = np.array([halves[i][rating][1] for i in idx], dtype=np.float64)
         lab = [int(rows[i]["labels"][rating]) for i in idx]
         if len({v >= 2 for v in lab}) < 2:
             continue
+        groups = [rows[i].get("pair_id") or rows[i]["id"] for i in idx]
+        weight_cv = blend_weight_cv(rule, model, lab, groups, [folds[i] for i in idx])
+        w = weight_cv["chosen"] if rating in CALIBRATED else calibration.EVEN_WEIGHT
+        x = ((1.0 - w) * rule + w * model).tolist()  # what score() computes at weight w
         cv[rating] = {
             "n": len(x),
             "positives": sum(v >= 2 for v in lab),
-            **calibration_cv(x, lab, [rows[i].get("pair_id") or rows[i]["id"] for i in idx]),
+            "model_weight": w,
+            **calibration_cv(x, lab, groups),
+            "blend_weights": weight_cv,
         }
         if rating in CALIBRATED:
             fits[rating] = fit_calibration(x, [float(v >= 2) for v in lab])
             ratings[rating] = {
                 "n": len(x),
                 "positives": sum(v >= 2 for v in lab),
-                "model_alone_at_50": model_alone_at_50(fits[rating], rating),
+                "model_weight": w,
+                "model_alone_at_50": model_alone_at_50(fits[rating], rating, w),
                 "x": fits[rating].x.tolist(),
                 "y": fits[rating].y.tolist(),
             }
     table = {
         "format": calibration.FORMAT,
-        "version": MODEL_VERSION,
+        "version": CALIBRATION_VERSION,
+        "blend": "per rating: (1 - model_weight) * rule score + model_weight * model score; "
+        "ratings not listed here blend 0.5/0.5",
+        "weights": f"model_weight from {BLEND_WEIGHT_GRID[0]}, {BLEND_WEIGHT_GRID[1]}, ..., "
+        f"{MAX_MODEL_WEIGHT} (capped so the rules always count), by the mean AUC of label >= 2 "
+        f"over the {CORPUS_FOLDS} grouped folds of the out-of-fold halves "
+        f"(ties at {BLEND_AUC_DIGITS} decimals -> closest to 0.5); the calibration is fitted "
+        "on the blend at that weight",
         "maps": "uncalibrated blend (0..100) -> 100 * P(label >= 2); straight lines between "
         "knots, constant beyond the ends",
         "method": "isotonic regression of label >= 2 on the blend, knots at the centroids of "
@@ -746,7 +826,7 @@ def train_calibration(
         "ratings": ratings,
         "cv_figures": cv,
     }
-    return CalibrationBuild(table, fits, blends)
+    return CalibrationBuild(table, fits, halves)
 
 
 def write_calibration(build: CalibrationBuild, folder: Path) -> None:
@@ -763,14 +843,20 @@ def write_calibration(build: CalibrationBuild, folder: Path) -> None:
     t = build.table
     knots = ", ".join(f"{r} {len(c['x'])}" for r, c in t["ratings"].items())
     alone = ", ".join(f"{c['model_alone_at_50']:.1f} ({r})" for r, c in t["ratings"].items())
+    weights = ", ".join(
+        f"{c.get('model_weight', calibration.EVEN_WEIGHT):.1f} ({r})"
+        for r, c in t["ratings"].items()
+    )
     card.write_text(
         f"""# Model card: calibration
 
-- **What**: per rating, a non-decreasing map from `audit()`'s blended score (rules 50/50 with
-  the learned model) to 100 · P(label ≥ 2) under `fixtures/labeled/GUIDE.md`, so that a served
-  50 means even odds of "2 or more". Ratings: {", ".join(t["ratings"])}; served uncalibrated:
+- **What**: per rating, the weight of the learned model in `audit()`'s blended score
+  ((1 − w) · rules + w · model; w: {weights}) and a non-decreasing map from that blend to
+  100 · P(label ≥ 2) under `fixtures/labeled/GUIDE.md`, so that a served 50 means even odds of
+  "2 or more". Ratings: {", ".join(t["ratings"])}; served uncalibrated:
   {", ".join(t["uncalibrated"]) or "none"} (docs/EVAL.md, "Calibration", says why).
 - **Version**: {t["version"]}; scikit-learn {t["sklearn"]}, numpy {t["numpy"]}, Python {t["python"]}.
+- **Weights**: {t["weights"]}. Figures per weight: docs/EVAL.md, "Calibration".
 - **Method**: {t["method"]}; straight lines between the knots ({knots}), constant beyond the
   first and last, so the map is strictly increasing where the data is and keeps `audit()`'s
   ordering there. Fitted on each text's *out-of-fold* blend: {t["out_of_fold"]}.
@@ -883,11 +969,12 @@ def train_all(
     log: Callable[[str], None] = print,
     only: Sequence[str] = (),
     *,
-    blend_scorer: BlendScorer | None,
+    halves_scorer: HalvesScorer | None,
 ) -> dict[str, Pipeline]:
-    """Rebuild every shipped model: skops Pipeline + the exported serving files, then the
-    calibration of the blended scores (always refitted: it depends on every model). Pass
-    `blend_scorer=None` only to skip the calibration (the shipped one then no longer matches)."""
+    """Rebuild every shipped model: skops Pipeline + the exported serving files, then the blend
+    weights and calibration of the blended scores (always refitted: they depend on every
+    model). Pass `halves_scorer=None` only to skip them (the shipped ones then no longer
+    match)."""
     pipes: dict[str, Pipeline] = {}
     extra: dict[str, dict[str, Any]] = {}
     if not only or "clickbait" in only:
@@ -903,16 +990,18 @@ def train_all(
         write_exported(export(pipe, name), out_dir, {"trained_with": env, **extra.get(name, {})})
         write_card(pipe, name, out_dir, extra.get(name))
         log(f"  wrote {name}.skops and its serving export")
-    if blend_scorer is None:
+    if halves_scorer is None:
         log("  calibration not refitted (no blend scorer given)")
         return pipes
     log("calibrating the blended scores on the corpus's train fold (out of fold)…")
     build = train_calibration(
-        labeled_dir, data_dir, blend_scorer, _graded_selection(extra, out_dir), log=log
+        labeled_dir, data_dir, halves_scorer, _graded_selection(extra, out_dir), log=log
     )
     write_calibration(build, out_dir)
     for rating, cv in build.table["cv_figures"].items():
         u, c = cv["uncalibrated"], cv["isotonic"]
+        aucs = ", ".join(f"{g['w']:.1f}: {g['auc']:.3f}" for g in cv["blend_weights"]["grid"])
+        log(f"  {rating}: CV AUC by model weight {aucs}; serving {cv['model_weight']:.1f}")
         log(
             f"  {rating}: train-fold CV accuracy at 50 {u['accuracy']:.3f} -> {c['accuracy']:.3f}"
             f", Brier {u['brier']:.4f} -> {c['brier']:.4f}"

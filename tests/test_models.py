@@ -88,7 +88,7 @@ def test_fast_path_agrees_with_the_shipped_skops_pipeline(name):
 
 @needs_data
 def test_retraining_on_a_small_slice_reproduces_the_pipeline(tmp_path):
-    from auditor.learned import blended_scores
+    from auditor.learned import blend_halves
     from classifiers import calibration, train
 
     meta: dict = {}
@@ -96,24 +96,37 @@ def test_retraining_on_a_small_slice_reproduces_the_pipeline(tmp_path):
     second = train.train_clickbait(DATA, limit=400)
     assert meta["clickbait_graded"]["threshold"] in train.GRADED_THRESHOLDS
 
-    # the calibration: fitted on the train fold only, out of fold, and rebuilt bit for bit
+    # the blend weights and calibration: chosen and fitted on the train fold only, out of
+    # fold, and rebuilt bit for bit
     folds_read: set[str] = set()
 
     def scorer(row, models):
         folds_read.add(row["fold"])
-        return blended_scores(row, models)
+        return blend_halves(row, models)
 
     selection = meta["clickbait_graded"]["selection"]
     cal = train.train_calibration(LABELED, DATA, scorer, selection, limit=400)
-    again = train.train_calibration(LABELED, DATA, blended_scores, selection, limit=400)
-    assert folds_read == {"train"}, "the calibration must never read the heldout fold"
+    again = train.train_calibration(LABELED, DATA, blend_halves, selection, limit=400)
+    assert folds_read == {"train"}, "weights and calibration must never read the heldout fold"
     assert cal.table == again.table
     assert set(cal.table["ratings"]) == set(train.CALIBRATED)
     train.write_calibration(cal, tmp_path)
-    served = calibration.curves_from(calibration.load(tmp_path / "calibration.json"))
+    loaded = calibration.load(tmp_path / "calibration.json")
+    served = calibration.curves_from(loaded)
+    weights = calibration.weights_from(loaded)
     grid = np.linspace(-5.0, 105.0, 1101)
     for rating, fit in cal.fits.items():
         np.testing.assert_allclose([served[rating](v) for v in grid], fit.predict(grid), atol=1e-9)
+        chosen = cal.table["cv_figures"][rating]["blend_weights"]
+        assert weights[rating] == chosen["chosen"] == cal.table["ratings"][rating]["model_weight"]
+        assert weights[rating] <= train.MAX_MODEL_WEIGHT, "the rule half must still count"
+        # the calibration was fitted on the blend at the chosen weight, as score() computes it
+        w = weights[rating]
+        rows = [i for i, h in enumerate(cal.halves) if rating in h]
+        blends = [(1.0 - w) * cal.halves[i][rating][0] + w * cal.halves[i][rating][1] for i in rows]
+        assert len(blends) == cal.table["ratings"][rating]["n"]
+        assert (fit.iso.X_min_, fit.iso.X_max_) == (min(blends), max(blends)), rating
+    assert "clickbait" not in weights, "clickbait keeps the even blend"
     assert "Model card: calibration" in (tmp_path / "calibration.md").read_text("utf-8")
 
     for name, pipe in first.items():
@@ -212,6 +225,8 @@ def test_eval_reports_corpus_figures_without_cross_validation(tmp_path):
     assert "| self_orientation | audit(), uncalibrated |" in text
     assert "## Calibration of the blended `audit()` score" in text
     assert "would fix the threshold" not in text, "no stale claim that calibration is missing"
+    assert "### Blend weights" in text and "| value_add | mean AUC (SD) |" in text
+    assert "What would close it: a per-rating blend weight" not in text, "weights are chosen"
 
 
 def test_train_refuses_a_missing_data_folder(tmp_path, capsys):
@@ -261,6 +276,13 @@ def test_shipped_calibration_loads_and_is_monotone():
     curves = calibration.curves()
     assert set(curves) == set(train.CALIBRATED) == set(table["ratings"])
     assert "clickbait" in table["uncalibrated"] and "clickbait" not in curves
+    assert table["format"] == calibration.FORMAT
+    weights = calibration.weights()
+    assert set(weights) == set(curves), "every calibrated rating carries its blend weight"
+    for rating, w in weights.items():
+        assert w in train.BLEND_WEIGHT_GRID and w <= train.MAX_MODEL_WEIGHT, rating
+        assert w == table["cv_figures"][rating]["blend_weights"]["chosen"], rating
+    assert table["cv_figures"]["clickbait"]["model_weight"] == 0.5
     grid = [i / 10 for i in range(-50, 1051)]
     for rating, curve in curves.items():
         served = [curve(v) for v in grid]
@@ -285,13 +307,74 @@ def test_a_calibrated_score_of_50_always_names_a_reason():
         rule = next(r for r in rules["rule"] if r["code"] == finding[rating])
         above = float(rule["params"]["above"])
         assert above <= table["ratings"][rating]["model_alone_at_50"], rating
-        below = score([], 80, {rating: above - 0.05}, calibration.curves()).scores[rating]
+        below = score(
+            [], 80, {rating: above - 0.05}, calibration.curves(), calibration.weights()
+        ).scores[rating]
         assert below < 50.0, f"{rating}: {below} with no reason behind it"
 
 
+def test_score_blends_with_each_ratings_model_weight():
+    from classifiers.scoring import score
+
+    rule = score([], 80).scores
+    learned_half = {"self_orientation": 70.0, "value_add": 90.0, "clickbait": 60.0}
+    got = score([], 80, learned_half, None, {"self_orientation": 0.9, "value_add": 0.0}).scores
+    assert got["self_orientation"] == pytest.approx(0.1 * rule["self_orientation"] + 0.9 * 70.0)
+    assert got["value_add"] == pytest.approx(rule["value_add"]), "weight 0: the rule score"
+    assert got["clickbait"] == pytest.approx(0.5 * rule["clickbait"] + 0.5 * 60.0), "no weight"
+    assert got["lemming"] == rule["lemming"], "no learned half: the rule score"
+    even = score([], 80, learned_half).scores
+    assert even["self_orientation"] == pytest.approx(0.5 * rule["self_orientation"] + 35.0)
+
+
+def test_calibration_files_without_weights_still_load_as_the_even_blend():
+    from classifiers import calibration
+
+    table = calibration.load()
+    old = {
+        "format": 1,
+        "ratings": {r: {"x": c["x"], "y": c["y"]} for r, c in table["ratings"].items()},
+    }
+    assert calibration.weights_from(old) == dict.fromkeys(table["ratings"], 0.5)
+    assert set(calibration.curves_from(old)) == set(table["ratings"])
+    with pytest.raises(ValueError, match="rules must count"):
+        calibration.weights_from({"format": 2, "ratings": {"value_add": {"model_weight": 1.0}}})
+    with pytest.raises(ValueError, match="format"):
+        calibration.weights_from({"format": 3, "ratings": {}})
+
+
+def test_blend_weight_is_chosen_by_fold_auc_capped_and_ties_go_to_the_even_blend():
+    from classifiers import train
+
+    rng = np.random.default_rng(0)
+    n = 300
+    labels = rng.integers(0, 4, n)
+    groups = [f"g{i}" for i in range(n)]
+    folds = [i % train.CORPUS_FOLDS for i in range(n)]
+    noise = rng.uniform(0.0, 100.0, n)
+    perfect = labels * 25.0 + rng.uniform(0.0, 5.0, n)
+    # a model that alone orders perfectly and rules that are noise: capped below 1
+    got = train.blend_weight_cv(noise, perfect, labels.tolist(), groups, folds)
+    assert [g["w"] for g in got["grid"]] == list(train.BLEND_WEIGHT_GRID)
+    assert got["grid"][-1]["auc"] == 1.0
+    assert (
+        got["chosen"]
+        == max(
+            (g for g in got["grid"] if g["w"] <= train.MAX_MODEL_WEIGHT),
+            key=lambda g: (round(g["auc"], train.BLEND_AUC_DIGITS), -abs(g["w"] - 0.5)),
+        )["w"]
+    )
+    assert got["chosen"] <= train.MAX_MODEL_WEIGHT
+    # rules that are the model's own score: every weight ties, the even blend wins
+    same = train.blend_weight_cv(perfect, perfect, labels.tolist(), groups, folds)
+    assert same["chosen"] == 0.5
+    # noisy model, perfect rules: the rules' side of the grid
+    assert train.blend_weight_cv(perfect, noise, labels.tolist(), groups, folds)["chosen"] < 0.5
+
+
 def test_audit_serves_the_calibrated_blend_where_a_model_takes_part():
-    from auditor.engine import CALIBRATION
-    from auditor.learned import uncalibrated
+    from auditor.engine import BLEND_WEIGHTS, CALIBRATION
+    from auditor.learned import blend_halves, uncalibrated
     from classifiers import calibration
 
     text = (
@@ -311,6 +394,14 @@ def test_audit_serves_the_calibrated_blend_where_a_model_takes_part():
         want = curve(blend) if curve is not None else blend
         assert served.scores[rating] == pytest.approx(round(want, 1)), rating
     assert "model.calibration" in served.versions
+    # the blend is (1 − w) · rule + w · model at the shipped weights (0.5 where none)
+    assert dict(BLEND_WEIGHTS) == calibration.weights()
+    shipped = {name: learned.model(name) for name in learned.MODEL_NAMES}
+    halves = blend_halves({"text": text, "subject": "Quick question"}, shipped)
+    assert dict(BLEND_WEIGHTS) == calibration.weights(), "blend_halves restores the weights"
+    for rating, (rule, model) in halves.items():
+        w = calibration.weights().get(rating, 0.5)
+        assert blends[rating] == pytest.approx((1.0 - w) * rule + w * model), rating
     # headlines: no body-model half, so those ratings are the rule scores, uncalibrated
     head = audit("Revised SOW for the Q3 warehouse audit", kind="headline")
     seen: dict[str, float] = {}
