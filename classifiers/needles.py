@@ -164,11 +164,6 @@ def present(doc: Doc, keys: frozenset[str]) -> dict[str, list[int]] | None:
     return _ensure(doc, keys).at if usable(doc) else None
 
 
-def occurs(doc: Doc, keys: frozenset[str]) -> bool:
-    """Does any of `keys` occur (always true when offsets cannot be trusted)?"""
-    return not usable(doc) or not keys.isdisjoint(_ensure(doc, keys).at)
-
-
 def starts(doc: Doc, keys: frozenset[str]) -> list[int]:
     """Sorted start offsets in the text of every occurrence of any of `keys` (shared: do not
     change the list)."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from auditor import Config, audit
 from classifiers import needles
-from classifiers.rules import load_rules, rule_gate
+from classifiers.rules import gated_out, load_rules, rule_gate
 from classifiers.text import Doc
 
 LABELED = Path(__file__).parent.parent / "fixtures" / "labeled"
@@ -149,7 +149,9 @@ def test_every_rule_gate_lets_through_each_of_its_fire_examples():
         if gate is None:
             continue
         for example in rule.fire:
-            assert needles.occurs(Doc(example), gate), (rule.code, example)
+            at = needles.present(Doc(example), gate)
+            assert not gated_out(rule, at), (rule.code, example)
+        assert gated_out(rule, needles.present(Doc("Zzz qqq."), gate)), rule.code
 
 
 def test_text_whose_case_folding_shifts_offsets_skips_the_prefilter():
