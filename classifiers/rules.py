@@ -116,7 +116,7 @@ class Rule:
 
     @property
     def unless_regex(self) -> re.Pattern[str] | None:
-        return re.compile(self.unless, re.IGNORECASE) if self.unless else None
+        return _compile_unless(self.unless) if self.unless else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +150,11 @@ def phrase_regex(phrases: Iterable[str]) -> str:
 
 
 _COMPILED: dict[str, re.Pattern[str] | None] = {}
+
+
+@cache
+def _compile_unless(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
 
 
 def _compile(rule: Rule) -> re.Pattern[str] | None:
@@ -359,8 +364,9 @@ def _sentence_around(doc: Doc, start: int) -> Span:
 
 def _suggestion(doc: Doc, rule: Rule, hit: Hit) -> Suggestion:
     fix = rule.fix
+    title = fix.title.format_map(_Values(hit.values)) if "{" in fix.title else fix.title
     if fix.action == "advice" or hit.start is None or hit.end is None:
-        return Suggestion(fix.title.format_map(_Values(hit.values)))
+        return Suggestion(title)
     if fix.action == "delete_sentence":
         s = _sentence_around(doc, hit.start)
         end = s.end
@@ -386,7 +392,7 @@ def _suggestion(doc: Doc, rule: Rule, hit: Hit) -> Suggestion:
         if repl and original[:1].isupper() and repl[:1].islower():
             repl = repl[0].upper() + repl[1:]
         edit = Edit(hit.start, hit.end, repl)
-    return Suggestion(fix.title.format_map(_Values(hit.values)), (edit,), safe=True)
+    return Suggestion(title, (edit,), safe=True)
 
 
 class _Values(dict):
@@ -424,31 +430,38 @@ def _run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
     else:
         hits = _regex_hits(doc, rule)
     unless = rule.unless_regex
+    # scope "any" admits every hit and "body" every hit outside headlines: no call per hit
+    scope = rule.scope
+    check_scope = scope != "any" and (
+        scope != "body" or doc.field == "subject" or doc.kind == "headline"
+    )
+    message, templated = rule.message, "{" in rule.message
+    text, field, withdrawal = doc.text, doc.field, rule.polarity == "withdrawal"
     out: list[Finding] = []
     for hit in hits:
-        if not _in_scope(doc, rule, hit.start):
+        start, end = hit.start, hit.end
+        if check_scope and not _in_scope(doc, rule, start):
             continue
-        if unless is not None and hit.start is not None:
-            s = _sentence_around(doc, hit.start)
+        if unless is not None and start is not None:
+            s = _sentence_around(doc, start)
             # a hit with a start has an end (Hit: both set, or both None at document level)
-            if needles.search(doc, unless, s.start, max(s.end, cast(int, hit.end))):
+            if needles.search(doc, unless, s.start, max(s.end, cast(int, end))):
                 continue
-        text = doc.text[hit.start : hit.end] if hit.start is not None else None
         out.append(
             Finding(
-                rule=rule.code,
-                name=rule.name,
-                category=rule.category,
-                severity=rule.severity,
-                message=rule.message.format_map(_Values(hit.values)),
-                start=hit.start,
-                end=hit.end,
-                text=text,
-                suggestion=_suggestion(doc, rule, hit) if rule.polarity == "withdrawal" else None,
-                polarity=rule.polarity,
-                field=doc.field,
-                weight=rule.weight,
-                extra=hit.extra or {},
+                rule.code,
+                rule.name,
+                rule.category,
+                rule.severity,
+                message.format_map(_Values(hit.values)) if templated else message,
+                start,
+                end,
+                text[start:end] if start is not None else None,
+                _suggestion(doc, rule, hit) if withdrawal else None,
+                rule.polarity,
+                field,
+                rule.weight,
+                hit.extra or {},
             )
         )
         if len(out) >= rule.max_per_doc:

@@ -42,7 +42,7 @@ _SPILL = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Driver:
     rule: str
     count: int
@@ -65,16 +65,22 @@ def _length_factor(word_count: int) -> float:
     return max(1.0, word_count / 200.0) ** 0.5
 
 
-def _contributions(findings: Iterable[Finding], category: str) -> dict[str, tuple[int, float]]:
+def _contributions(findings: Iterable[Finding]) -> dict[str, tuple[int, float]]:
     """Per rule: occurrences and signed weight, with repeats of one rule counting less each time."""
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = {}
     weights: dict[str, float] = {}
     for f in findings:
-        if f.category != category:
-            continue
-        counts[f.rule] += 1
+        counts[f.rule] = counts.get(f.rule, 0) + 1
         weights[f.rule] = f.weight if f.polarity == "withdrawal" else -f.weight
     return {r: (n, weights[r] * min(n, 4) ** 0.6) for r, n in counts.items()}
+
+
+def _by_category(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """The findings of each category, in order: every rating reads one category's findings."""
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[f.category].append(f)
+    return out
 
 
 def _drivers(contrib: Mapping[str, tuple[int, float]], scale: float = 1.0) -> list[Driver]:
@@ -105,17 +111,18 @@ def score(
     a rating without a map keeps the blend.
     """
     lf = _length_factor(word_count)
+    by_category = _by_category(findings)
     scores: dict[str, float] = {}
     drivers: dict[str, list[Driver]] = {}
     raw: dict[str, float] = {}
     for rating in PROBLEM_RATINGS:
-        contrib = _contributions(findings, rating)
+        contrib = _contributions(by_category[rating])
         raw[rating] = sum(c for _, c in contrib.values()) / lf
         scores[rating] = _saturate(raw[rating])
         drivers[rating] = _drivers(contrib, 1 / lf)
 
     # value_add counts deposits as positive, so flip the signs the helper uses for problems.
-    va = _contributions(findings, "value_add")
+    va = _contributions(by_category["value_add"])
     raw["value_add"] = -sum(c for _, c in va.values()) / lf
     scores["value_add"] = 100.0 / (1.0 + math.exp(-(raw["value_add"] - 8.0) / 7.0))
     drivers["value_add"] = _drivers({r: (n, -c) for r, (n, c) in va.items()}, 1 / lf)
@@ -131,7 +138,7 @@ def score(
     parts: dict[str, float] = {}
     trust_drivers: dict[str, list[Driver]] = {}
     for part in ("credibility", "reliability", "intimacy"):
-        contrib = _contributions(findings, part)
+        contrib = _contributions(by_category[part])
         own = -sum(c for _, c in contrib.values()) / lf
         spill = sum(w * (scores[r] - 50.0) / 10.0 for r, w in _SPILL.get(part, {}).items())
         parts[part] = _clamp(5.5 + (own + spill) / 5.0, 1.0, 10.0)

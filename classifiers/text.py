@@ -10,7 +10,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any, TypedDict
 
     from classifiers.findings import Finding
@@ -53,6 +53,7 @@ class Word(NamedTuple):
 
 
 _new_word = partial(tuple.__new__, Word)  # builds a Word in C: a third faster than Word(...)
+_new_span = partial(tuple.__new__, Span)
 
 
 def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
@@ -66,22 +67,21 @@ def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 def _line_spans(text: str) -> list[Span]:
     spans, pos = [], 0
     for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        s = len(body) - len(body.lstrip())
-        if body.strip():
-            spans.append(Span(pos + s, pos + len(body.rstrip())))
+        left = line.lstrip()
+        if left:  # not blank: the span runs from its first to its last non-space character
+            spans.append(_new_span((pos + len(line) - len(left), pos + len(line.rstrip()))))
         pos += len(line)
     return spans
 
 
 def _joins_next(text: str, line: Span, nxt: Span) -> bool:
     """A hard-wrapped line continues into the next one; greetings, headings and list items do not."""
-    if nxt.start - line.end > 1 + text.count("\r", line.end, nxt.start):
-        return False  # blank line between
-    body = text[line.start : line.end]
-    if body[-1] in ".!?:;…," or len(body) < 40:
+    start, end = line
+    if end - start < 40 or text[end - 1] in ".!?:;…,":
         return False
-    return not (_LIST_ITEM.match(text, nxt.start) or _LIST_ITEM.match(body))
+    if nxt.start - end > 1 + text.count("\r", end, nxt.start):
+        return False  # blank line between
+    return not (_LIST_ITEM.match(text, nxt.start) or _LIST_ITEM.match(text[start:end]))
 
 
 def _blocks(text: str) -> list[Span]:
@@ -95,38 +95,63 @@ def _blocks(text: str) -> list[Span]:
     return blocks
 
 
+_LONGEST_ABBREV = max(map(len, _ABBREV))
+
+
 def _is_abbreviation(text: str, dot_at: int) -> bool:
+    # a token longer than any abbreviation is none (nor an initial): walk back no further
+    stop = max(0, dot_at - _LONGEST_ABBREV - 1)
     i = dot_at
-    while i > 0 and (text[i - 1].isalpha() or text[i - 1] == "."):
+    while i > stop and (text[i - 1].isalpha() or text[i - 1] == "."):
         i -= 1
+    if dot_at - i > _LONGEST_ABBREV:
+        return False
     token = text[i:dot_at].lower()
     return token in _ABBREV or (len(token) == 1 and text[i].isupper())
+
+
+_PUNCT = ".!?…"  # what every `_END` match starts with
+
+
+def _ends(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """`_END.finditer(text, start, end)`, tried only where terminal punctuation occurs (a
+    scan of the regex over every character cost more than the rest of the split)."""
+    at = []
+    for ch in _PUNCT:
+        i = text.find(ch, start, end)
+        while i != -1:
+            at.append(i)
+            i = text.find(ch, i + 1, end)
+    at.sort()
+    match = _END.match
+    last = -1
+    for pos in at:
+        if pos >= last and (m := match(text, pos, end)) is not None:
+            last = m.end()
+            yield m
 
 
 def split_sentences(text: str) -> list[Span]:
     sentences: list[Span] = []
     for block in _blocks(text):
-        start = block.start
-        for m in _END.finditer(text, block.start, block.end):
-            if m.end() >= block.end:
+        start, block_end = block
+        for m in _ends(text, start, block_end):
+            end = m.end()
+            if end >= block_end:
                 break
-            if (
-                m.group().startswith(".")
-                and len(m.group()) == 1
-                and _is_abbreviation(text, m.start())
-            ):
+            if m.group() == "." and _is_abbreviation(text, m.start()):
                 continue
-            nxt = block.end
-            for j in range(m.end(), block.end):
+            nxt = block_end
+            for j in range(end, block_end):
                 if not text[j].isspace():
                     nxt = j
                     break
-            ch = text[nxt] if nxt < block.end else ""
+            ch = text[nxt] if nxt < block_end else ""
             if ch and (ch.isupper() or ch.isdigit() or ch in "\"'“‘(["):
-                sentences.append(Span(start, m.end()))
+                sentences.append(_new_span((start, end)))
                 start = nxt
-        if start < block.end:
-            sentences.append(Span(start, block.end))
+        if start < block_end:
+            sentences.append(_new_span((start, block_end)))
     return sentences
 
 
