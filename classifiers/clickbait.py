@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from classifiers.rules import Context, Hit, Rule, detector
+from classifiers.rules import Context, Hit, Rule, detector, load_rules
 from classifiers.text import Doc
 
 # --- headlines ------------------------------------------------------------------------------
@@ -60,7 +60,10 @@ _PUNCT_RUN = re.compile(r"(?<=[\w)\]\"”’'])[!?]{2,}(?=$|[\s\"”’')\]])")
 @detector("punctuation_runs")
 def punctuation_runs(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """ "!!", "?!", "!?" and "???" after a word: shouting marks (not `!!` in code or "5!")."""
-    for m in _PUNCT_RUN.finditer(doc.text):
+    text = doc.text
+    if "!!" not in text and "!?" not in text and "?!" not in text and "??" not in text:
+        return  # a run needs two marks in a row: four substring tests beat the regex's scan
+    for m in _PUNCT_RUN.finditer(text):
         run = m.group()
         mixed = "!" in run and "?" in run
         if run.count("!") >= 2 or mixed or run.count("?") >= 3:
@@ -79,7 +82,10 @@ def _upper_set(rule: Rule, key: str) -> frozenset[str]:
     return words
 
 
-_CAPS = re.compile(r"(?<![\w'’])[A-Z][A-Z'’]*[A-Z](?![\w'’])")
+# "(?<![\w'’])[A-Z][A-Z'’]*[A-Z](?![\w'’])" with the look-behind moved past the first letter
+# (it then checks the character before that letter): same matches, but a pattern that opens
+# with a character class lets the regex engine skip straight to the next capital.
+_CAPS = re.compile(r"[A-Z](?<![\w'’][A-Z])[A-Z'’]*[A-Z](?![\w'’])")
 
 
 @detector("all_caps_words")
@@ -204,13 +210,23 @@ def aggregation(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         yield Hit(items[0][0], items[-1][1], {"items": n, "comment_words": comment_words})
 
 
+_HEADLINE_RULE: tuple[tuple[Rule, ...], Rule | None] | None = None
+
+
+def _headline_rule() -> Rule | None:
+    """CB103, found once per loaded rule set (`rules_by_code()` builds a dict on every call)."""
+    global _HEADLINE_RULE
+    rules = load_rules()
+    if _HEADLINE_RULE is None or _HEADLINE_RULE[0] is not rules:
+        _HEADLINE_RULE = (rules, next((r for r in rules if r.code == "CB103"), None))
+    return _HEADLINE_RULE[1]
+
+
 @detector("listicle_body")
 def listicle_body(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A "Top N …" heading over a bare list: short items and almost nothing else."""
-    from classifiers.rules import rules_by_code
-
     p = rule.params
-    headline_rule = rules_by_code().get("CB103")
+    headline_rule = _headline_rule()
     if headline_rule is None:
         return
     m = _listicle_match(doc, headline_rule)

@@ -8,11 +8,12 @@ competitor-swap test, and hashtag counting. Near-duplicates of a corpus are `sam
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
+from classifiers.self_orientation import doc_cache
 from classifiers.text import Doc, Span
 
 _RULE_REGEX: dict[str, re.Pattern[str]] = {}
@@ -55,11 +56,12 @@ _ADJECTIVAL = frozenset(
 @detector("leverage_verb")
 def leverage_verb(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """ "Leverage" used as a verb ("leverage our platform"), never the finance or negotiation noun."""
-    p = rule.params
-    verb_cues, noun_cues = set(p["verb_cues"]), set(p["noun_cues"])
-    objects, finance = set(p["objects"]), set(p["finance_after"])
+    cues: tuple[frozenset[str], ...] | None = None
     text = doc.text
     for m in needles.matches(doc, _LEVERAGE):
+        if cues is None:
+            cues = _cue_sets(rule)
+        verb_cues, noun_cues, objects, finance = cues
         form = m.group().lower()
         prev, nxt = _prev_word(text, m.start()), _next_word(text, m.end())
         if nxt in ("ratio", "ratios", "multiple", "multiples", "covenant", "covenants"):
@@ -78,9 +80,26 @@ def leverage_verb(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
             )
 
 
+_CUES: dict[str, tuple[frozenset[str], ...]] = {}
+
+
+def _cue_sets(rule: Rule) -> tuple[frozenset[str], ...]:
+    """The rule's word lists as sets, built once per rule rather than on every document."""
+    sets = _CUES.get(rule.code)
+    if sets is None:
+        p = rule.params
+        keys = ("verb_cues", "noun_cues", "objects", "finance_after")
+        sets = _CUES[rule.code] = tuple(frozenset(p[k]) for k in keys)
+    return sets
+
+
 _SPECIFIC_AFTER = re.compile(
     r"\s+(?:with|on|in|at|after|since|following|despite|through)\b", re.IGNORECASE
 )
+
+
+# A character `str.isalnum` accepts: the regex module's word characters less the underscore.
+_ALNUM = re.compile(r"[^\W_]")
 
 
 @detector("filler_opener")
@@ -88,19 +107,37 @@ def filler_opener(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A "hope this finds you well" opener; `params.alone` picks whether it must be a sentence
     of its own (then deleting the sentence is a safe edit) or share one with other words."""
     alone_wanted = bool(rule.params.get("alone", True))
-    text = doc.text
     if "hope" not in doc.lower and "trust" not in doc.lower:
         return
-    for m in needles.matches(doc, _phrases_regex(rule)):
+    for start, end, match, alone in _filler_openers(doc, rule):
+        if alone == alone_wanted:
+            yield Hit(start, end, {"match": match})
+
+
+_OPENER_KEYS: dict[str, str] = {}
+
+
+def _filler_openers(doc: Doc, rule: Rule) -> list[tuple[int, int, str, bool]]:
+    """Each opener (start, end, text, alone in its sentence), found once per document for all
+    the rules with the same phrases (LM105 and LM106 differ only in `alone`)."""
+    rx = _phrases_regex(rule)
+    key = _OPENER_KEYS.get(rule.code)
+    if key is None:
+        key = _OPENER_KEYS[rule.code] = "filler_opener:" + rx.pattern
+    return doc_cache(doc, key, lambda: list(_find_filler_openers(doc, rx)))
+
+
+def _find_filler_openers(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int, str, bool]]:
+    text = doc.text
+    for m in needles.matches(doc, rx):
         if text[m.end() : m.end() + 1] == "-" or _SPECIFIC_AFTER.match(text, m.end()):
             continue  # "well-prepared for…", "doing well with the migration": not filler
         s = doc.sentence_at(m.start())
         if s is None:
             continue
-        rest = text[s.start : m.start()] + text[m.end() : s.end]
-        alone = not any(ch.isalnum() for ch in rest)
-        if alone == alone_wanted:
-            yield Hit(m.start(), m.end(), {"match": m.group()})
+        # alone: no letter or digit in the sentence outside the match
+        alone = not (_ALNUM.search(text, s.start, m.start()) or _ALNUM.search(text, m.end(), s.end))
+        yield m.start(), m.end(), m.group(), alone
 
 
 _STOP = frozenset(
@@ -120,49 +157,70 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Seed 001's test: a sentence about the writer whose every content word is boilerplate,
     so a competitor's name could replace the writer's and it would stay true. A figure, a
     question or any capitalised name after the first word (a customer, a place) is specific."""
-    generic = _generic_words(rule)
+    kinds = _word_kinds(rule)
     min_words = int(rule.params.get("min_content_words", 4))
     text = doc.text
+    has_digit = _digit_search(text)
     for s in doc.sentences:
         if s.end - s.start < 20:
             continue
-        body = text[s.start : s.end]
-        if body.rstrip().endswith("?") or any(map(str.isdigit, body)):
+        last = text[s.end - 1]  # a sentence ends on its punctuation: no slice needed to see "?"
+        if last == "?" or (last.isspace() and text[s.start : s.end].rstrip().endswith("?")):
+            continue
+        if has_digit is not None and has_digit(text, s.start, s.end):
             continue
         about_self = False
         content = 0
         boilerplate = True
-        for i, m in enumerate(_SWAP_WORD.finditer(body)):
-            token = m.group()
-            lower = token.lower().replace("’", "'")
-            if i == 0 and lower not in _SELF and lower not in _STOP and lower not in generic:
-                about_self = True  # the writer's own name: swappable by definition
-                continue
-            if lower in _SELF:
+        # Without digits, the segmenter's words are exactly the sentence's words of letters
+        # (`[A-Za-z]+(?:['’-][A-Za-z]+)*`): a sentence starts and ends beside a space.
+        for i, (start, _, lower) in enumerate(doc.words_of(s)):
+            lower = lower.replace("’", "'")
+            kind = kinds.get(lower)
+            if kind == _SELF_WORD:
                 about_self = True
                 continue
-            if lower in _STOP or lower.split("'")[0] in _STOP:
+            if kind == _STOP_WORD:
                 continue
-            if i > 0 and token[:1].isupper():
-                boilerplate = False  # a named customer, place or product is specific
+            if kind is None and i == 0:
+                about_self = True  # the writer's own name: swappable by definition
+                continue
+            if "'" in lower and lower.split("'")[0] in _STOP:
+                continue  # "you'd", "that'll"
+            if kind is None or (i > 0 and text[start].isupper()):
+                boilerplate = False  # a specific word, or a named customer, place or product
                 break
-            if lower not in generic:
-                boilerplate = False
-                break
-            content += 1
+            content += 1  # a generic word
         if boilerplate and about_self and content >= min_words:
             yield Hit(s.start, s.end)
 
 
-_SWAP_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
-_GENERIC: dict[str, frozenset[str]] = {}
+_ASCII_DIGIT = re.compile("[0-9]")
 
 
-def _generic_words(rule: Rule) -> frozenset[str]:
-    words = _GENERIC.get(rule.code)
-    if words is None:
-        words = _GENERIC[rule.code] = frozenset(w.lower() for w in rule.params["generic"])
-    return words
+def _digit_search(text: str) -> Callable[[str, int, int], re.Match[str] | None] | None:
+    """`search(text, start, end)` for a character `str.isdigit` accepts (a figure); None when
+    the text holds none. `\\d` would miss "²" and the like, so other scripts get their own class."""
+    if text.isascii():
+        return _ASCII_DIGIT.search
+    digits = "".join(sorted(filter(str.isdigit, set(text))))
+    return re.compile(f"[{re.escape(digits)}]").search if digits else None
+
+
+_SELF_WORD, _STOP_WORD, _GENERIC_WORD = 1, 2, 3
+_KINDS: dict[str, dict[str, int]] = {}
+
+
+def _word_kinds(rule: Rule) -> dict[str, int]:
+    """Each listed word's role, the writer's own words first, then stop words, then the rule's
+    generic words: one look-up per word instead of up to four set tests."""
+    kinds = _KINDS.get(rule.code)
+    if kinds is None:
+        kinds = dict.fromkeys((w.lower() for w in rule.params["generic"]), _GENERIC_WORD)
+        kinds.update(dict.fromkeys(_STOP, _STOP_WORD))
+        kinds.update(dict.fromkeys(_SELF, _SELF_WORD))
+        _KINDS[rule.code] = kinds
+    return kinds
 
 
 _HASHTAG = re.compile(r"(?<![\w&/#])#[^\W\d_][\w]*")

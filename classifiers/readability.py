@@ -12,18 +12,22 @@ import bisect
 import marshal
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
+from itertools import compress, filterfalse
+from operator import itemgetter
 from pathlib import Path
 
 from classifiers import needles
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
+from classifiers.self_orientation import doc_cache
 from classifiers.text import Doc
 from classifiers.text import _blocks as blocks
 
 _TABLE_VERSION = "2"
 _VOWELS = re.compile(r"[aeiouy]+")
+_LOWER = itemgetter(2)  # Word.lower, read in C
 
 
 def _cache_dir() -> Path:
@@ -82,6 +86,7 @@ def _guess_syllables(word: str) -> int:
 
 
 _SEEN: dict[str, int] = {}
+_MEMO_LIMIT = 50_000  # words repeat across texts; bound the memos for long-lived servers
 
 
 def count_syllables(word: str) -> int:
@@ -94,7 +99,7 @@ def count_syllables(word: str) -> int:
     if n is None:
         n = sum(table.get(part) or _guess_syllables(part) for part in re.split(r"[-']", w) if part)
     n = max(1, n)
-    if len(_SEEN) < 50_000:  # words repeat across texts; bound the memo for long-lived servers
+    if len(_SEEN) < _MEMO_LIMIT:
         _SEEN[w] = n
     return n
 
@@ -114,6 +119,30 @@ def easy_words() -> frozenset[str]:
         return frozenset()
 
 
+class _WordMemo(dict[str, int]):
+    """A lower-case word's figure, computed on first sight and kept (up to a bound): looking a
+    document's words up is then one C-level `map` over `__getitem__`, with no Python loop."""
+
+    def __init__(self, compute: Callable[[str], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, word: str) -> int:
+        value = self.compute(word)
+        if len(self) < _MEMO_LIMIT:
+            self[word] = value
+        return value
+
+
+# easy_words() is read once and cached for the process, so these memos cannot go stale.
+_SYLLABLES = _WordMemo(count_syllables)
+# Dale-Chall's difficult words: two syllables or more and not familiar.
+_DIFFICULT = _WordMemo(lambda w: int(_SYLLABLES[w] >= 2 and w not in easy_words()))
+# RD105's jargon: over six letters, three syllables or more and not familiar (a word's lower
+# form is as long as the word: the segmenter's words are ASCII letters, digits, ' ’ and -).
+_JARGON = _WordMemo(lambda w: int(len(w) > 6 and w not in easy_words() and _SYLLABLES[w] >= 3))
+
+
 def figures(doc: Doc) -> dict[str, float | int]:
     """The readability figures, computed once per Doc (the engine and the RD rules both ask)."""
     cached = doc.memo.get("readability")
@@ -123,7 +152,7 @@ def figures(doc: Doc) -> dict[str, float | int]:
 
 
 def _compute_figures(doc: Doc) -> dict[str, float | int]:
-    words = [w.lower for w in doc.words if not w.lower.isdigit()]
+    words = list(filterfalse(str.isdigit, map(_LOWER, doc.words)))
     n_words = len(words)
     n_sent = max(1, len(doc.sentences))
     if n_words == 0:
@@ -137,18 +166,11 @@ def _compute_figures(doc: Doc) -> dict[str, float | int]:
             "difficult_word_share": 0.0,
             "longest_sentence_words": 0,
         }
-    seen = _SEEN.get
-    counts = [seen(w) or count_syllables(w) for w in words]
-    syll = sum(counts)
+    syll = sum(map(_SYLLABLES.__getitem__, words))
     wps = n_words / n_sent
     spw = syll / n_words
-    easy = easy_words()
-    difficult = (
-        sum(1 for w, n in zip(words, counts, strict=True) if n >= 2 and w not in easy)
-        if easy
-        else 0
-    )
-    longest = max((len(doc.words_of(s)) for s in doc.sentences), default=0)
+    difficult = sum(map(_DIFFICULT.__getitem__, words)) if easy_words() else 0
+    longest = max(sentence_word_counts(doc), default=0)
     return {
         "words": n_words,
         "sentences": len(doc.sentences),
@@ -159,6 +181,22 @@ def _compute_figures(doc: Doc) -> dict[str, float | int]:
         "difficult_word_share": round(difficult / n_words, 3),
         "longest_sentence_words": longest,
     }
+
+
+def sentence_word_counts(doc: Doc) -> list[int]:
+    """Words per sentence, in order: `len(doc.words_of(s))` without slicing the word list
+    (the figures and RD101 both ask; shared through the per-document memo)."""
+    return doc_cache(doc, "sentence_word_counts", lambda: _sentence_word_counts(doc))
+
+
+def _sentence_word_counts(doc: Doc) -> list[int]:
+    starts = doc.word_starts
+    left = bisect.bisect_left
+    out = []
+    for s in doc.sentences:
+        lo = left(starts, s.start)
+        out.append(left(starts, s.end, lo) - lo)
+    return out
 
 
 # --- detectors for the RD rules (classifiers/rules/readability.toml) and the team's vocabulary
@@ -173,8 +211,10 @@ def _doc_level_applies(doc: Doc) -> bool:
 @detector("long_sentence")
 def long_sentence(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     limit = int(rule.params.get("max_words", 35))
-    for s in doc.sentences:
-        n = len(doc.words_of(s))
+    counts = sentence_word_counts(doc)
+    if max(counts, default=0) <= limit:
+        return
+    for s, n in zip(doc.sentences, counts, strict=True):
         if n > limit:
             yield Hit(s.start, s.end, {"words": n, "max": limit})
 
@@ -208,17 +248,13 @@ def wall_of_text(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     sentence, a list item or a blank line starts a new one — what a phone shows as a break.
     """
     limit = int(rule.params.get("max_words", 120))
-    if doc.word_count <= limit:
+    if doc.word_count <= limit or _longest_between_blank_lines(doc) <= limit:
         return
     starts = doc.word_starts
     for block in blocks(doc.text):
         n = bisect.bisect_left(starts, block.end) - bisect.bisect_left(starts, block.start)
         if n > limit:
             yield Hit(block.start, block.end, {"words": n, "max": limit})
-
-
-def _is_jargon(word: str, easy: frozenset[str]) -> bool:
-    return len(word) > 6 and word.lower() not in easy and count_syllables(word) >= 3
 
 
 @detector("jargon_density")
@@ -229,28 +265,50 @@ def jargon_density(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     easy = easy_words()
     if not easy:
         return  # without the familiar-word list every long word would count
-    first_words = {ws[0].start for s in doc.sentences if (ws := doc.words_of(s))}
-    counted = 0
+    counted = int(figures(doc)["words"])  # every word but bare numbers
+    words = doc.words
+    flags = map(_JARGON.__getitem__, map(_LOWER, words))
     jargon: list[str] = []
     text = doc.text
-    for w in doc.words:
-        if w.end - w.start <= 6:
-            counted += not w.lower.isdigit()
-            continue
-        token = text[w.start : w.end]
-        if token.isdigit():
-            continue
-        counted += 1
-        # Capitalised mid-sentence words are names; ALL-CAPS words are acronyms.
-        if token.isupper() or (token[0].isupper() and w.start not in first_words):
-            continue
-        if _is_jargon(token, easy):
-            jargon.append(w.lower)
+    for start, end, lower in compress(words, flags):
+        token = text[start:end]
+        if token.isdigit() or token.isupper():
+            continue  # ALL-CAPS words are acronyms
+        if token[0].isupper() and not _opens_sentence(doc, start):
+            continue  # capitalised mid-sentence words are names
+        jargon.append(lower)
     share = len(jargon) / max(1, counted)
     if share > float(rule.params.get("max_share", 0.18)):
         top = list(dict.fromkeys(sorted(jargon, key=lambda x: (-jargon.count(x), x))))[:3]
         examples = ", ".join(f"“{t}”" for t in top)
         yield Hit(None, None, {"share": f"{100 * share:.0f}", "examples": examples})
+
+
+# Whitespace holding two line breaks: a block never spans it (lines join only across a single
+# break), so the words between two of these bound every block's count from above.
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def _longest_between_blank_lines(doc: Doc) -> int:
+    """The most words in a stretch of text without a blank line: cheaper than the blocks."""
+    starts = doc.word_starts
+    left = bisect.bisect_left
+    most, lo = 0, 0
+    for m in _BLANK_LINE.finditer(doc.text):
+        hi = left(starts, m.start(), lo)
+        most = max(most, hi - lo)
+        lo = hi
+    return max(most, len(starts) - lo)
+
+
+def _opens_sentence(doc: Doc, start: int) -> bool:
+    """The word starting at `start` is the first word of its sentence."""
+    s = doc.sentence_at(start)
+    if s is None or start >= s.end:
+        return False
+    starts = doc.word_starts
+    i = bisect.bisect_left(starts, s.start)
+    return i < len(starts) and starts[i] == start
 
 
 def _norm(phrase: str) -> str:

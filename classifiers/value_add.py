@@ -41,8 +41,9 @@ def open_question(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
 def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
     not_if = rule_regex(rule, "skip")
     with_lead = {s for s, _ in needles.by_sentence(doc, _OPEN_LEAD)}
-    for span in doc.sentences:
-        if span not in with_lead and not is_question(doc, span):
+    for span in _with_question_mark(doc, with_lead):
+        question = is_question(doc, span)
+        if span not in with_lead and not question:
             continue
         words = doc.words_of(span)
         if len(words) < 3:
@@ -52,11 +53,11 @@ def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
             i += 1
         start = words[i].start
         lead = _OPEN_LEAD.match(doc.text, start, span.end)
-        if not (is_question(doc, span) and words[i].lower in _OPEN_START) and not lead:
+        if not (question and words[i].lower in _OPEN_START) and not lead:
             # a lead-in clause: "If that backlog is mostly one question, what…?"
             comma = doc.text.find(",", start, span.end)
             after = [w for w in words if w.start > comma] if comma != -1 else []
-            if not (after and is_question(doc, span) and after[0].lower in _OPEN_START):
+            if not (after and question and after[0].lower in _OPEN_START):
                 continue
             start = after[0].start
         if not_if is not None and needles.search(doc, not_if, start, span.end):
@@ -66,18 +67,43 @@ def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
         yield Hit(start, span.end, {"match": doc.text[start : span.end]})
 
 
+def _with_question_mark(doc: Doc, also: set[Span]) -> list[Span]:
+    """The sentences holding a "?" (every question does) and those in `also`, in text order:
+    found from the marks, so the many sentences without one are never looked at."""
+    picked = set(also)
+    text = doc.text
+    i = text.find("?")
+    while i != -1:
+        s = doc.sentence_at(i)
+        if s is not None:
+            picked.add(s)
+        i = text.find("?", s.end if s is not None else i + 1)
+    return sorted(picked)
+
+
 def _is_empty_check_in(doc: Doc, rule: Rule, match: re.Match[str], start: int, end: int) -> bool:
     """Nothing in the sentence besides the check-in and filler ("to see if you had a chance")."""
-    filler = frozenset(w.lower() for w in rule.params.get("filler", ()))
-    rest = [
-        w.lower
-        for w in doc.words_of(Span(start, end))
-        if not (match.start() <= w.start < match.end())
-    ]
     if _DIGIT.search(doc.text, start, end):
         return False
-    content = [w for w in rest if w not in filler]
+    filler = _filler_words(rule)
+    m_start, m_end = match.start(), match.end()
+    content = [
+        w.lower
+        for w in doc.words_of(Span(start, end))
+        if not (m_start <= w.start < m_end) and w.lower not in filler
+    ]
     return len(content) <= int(rule.params.get("max_content_words", 1))
+
+
+_FILLER: dict[str, frozenset[str]] = {}
+
+
+def _filler_words(rule: Rule) -> frozenset[str]:
+    """The rule's filler words, lower-cased once per rule rather than per check-in."""
+    words = _FILLER.get(rule.code)
+    if words is None:
+        words = _FILLER[rule.code] = frozenset(w.lower() for w in rule.params.get("filler", ()))
+    return words
 
 
 @detector("check_in")
