@@ -9,6 +9,7 @@ from classifiers.text import (
     _ABBREV,
     _END,
     _WORD,
+    Doc,
     _ends,
     _is_abbreviation,
     split_sentences,
@@ -63,3 +64,19 @@ def test_sentences_split_at_ends_but_not_after_abbreviations_or_initials():
         "Next steps?",
         "See you.",
     ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_word_table_equals_the_words_found_one_by_one(text):
+    doc, expected = Doc(text), words_in(text)
+    starts, ends, lowers = doc.word_table
+    assert (starts, ends, lowers) == (
+        [w.start for w in expected],
+        [w.end for w in expected],
+        [w.lower for w in expected],
+    )
+    assert doc.words == expected
+    for span in split_sentences(text):
+        assert doc.lowers_of(span) == [w.lower for w in doc.words_of(span)]
+        assert doc.count_of(span) == len(doc.words_of(span))
