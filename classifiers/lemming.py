@@ -161,6 +161,7 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     min_words = int(rule.params.get("min_content_words", 4))
     text = doc.text
     has_digit = _digit_search(text)
+    starts, _, lowers = doc.word_table
     for s in doc.sentences:
         if s.end - s.start < 20:
             continue
@@ -174,7 +175,8 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         boilerplate = True
         # Without digits, the segmenter's words are exactly the sentence's words of letters
         # (`[A-Za-z]+(?:['’-][A-Za-z]+)*`): a sentence starts and ends beside a space.
-        for i, (start, _, lower) in enumerate(doc.words_of(s)):
+        lo, hi = doc.word_range(s)
+        for i, (start, lower) in enumerate(zip(starts[lo:hi], lowers[lo:hi], strict=True)):
             lower = lower.replace("’", "'")
             kind = kinds.get(lower)
             if kind == _SELF_WORD:
@@ -304,7 +306,7 @@ def corpus_passage(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         return
     passage = max(matches, key=lambda m: max(b - a for a, b in m.runs))
     a, b = max(passage.runs, key=lambda r: r[1] - r[0])
-    words = len(doc.words_of(Span(a, b)))
+    words = doc.count_of(Span(a, b))
     if words >= int(rule.params.get("min_words", 25)):
         start, end = _snap_to_sentences(doc, a, b)
         values = {"doc_id": passage.doc_id, "words": str(words)}

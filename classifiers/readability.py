@@ -152,7 +152,7 @@ def figures(doc: Doc) -> dict[str, float | int]:
 
 
 def _compute_figures(doc: Doc) -> dict[str, float | int]:
-    words = list(filterfalse(str.isdigit, map(_LOWER, doc.words)))
+    words = list(filterfalse(str.isdigit, doc.word_table.lowers))
     n_words = len(words)
     n_sent = max(1, len(doc.sentences))
     if n_words == 0:
@@ -266,11 +266,11 @@ def jargon_density(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     if not easy:
         return  # without the familiar-word list every long word would count
     counted = int(figures(doc)["words"])  # every word but bare numbers
-    words = doc.words
-    flags = map(_JARGON.__getitem__, map(_LOWER, words))
+    table = doc.word_table
+    flags = map(_JARGON.__getitem__, table.lowers)
     jargon: list[str] = []
     text = doc.text
-    for start, end, lower in compress(words, flags):
+    for start, end, lower in compress(zip(*table, strict=True), flags):
         token = text[start:end]
         if token.isdigit() or token.isupper():
             continue  # ALL-CAPS words are acronyms

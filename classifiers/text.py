@@ -229,17 +229,20 @@ class Doc:
     def word_starts(self) -> list[int]:
         return self.word_table.starts
 
+    def word_range(self, span: Span) -> tuple[int, int]:
+        """Where a span's words sit in the word table: `table.lowers[lo:hi]` are its words."""
+        starts = self.word_table.starts
+        lo = bisect.bisect_left(starts, span.start)
+        return lo, bisect.bisect_left(starts, span.end, lo)
+
     def lowers_of(self, span: Span) -> list[str]:
         """The lower-cased words inside a span (bisect, no scan, no `Word` objects)."""
-        starts = self.word_table.starts
-        lo = bisect.bisect_left(starts, span.start)
-        return self.word_table.lowers[lo : bisect.bisect_left(starts, span.end, lo)]
+        lo, hi = self.word_range(span)
+        return self.word_table.lowers[lo:hi]
 
     def count_of(self, span: Span) -> int:
-        """How many words a span holds."""
-        starts = self.word_table.starts
-        lo = bisect.bisect_left(starts, span.start)
-        return bisect.bisect_left(starts, span.end, lo) - lo
+        lo, hi = self.word_range(span)
+        return hi - lo
 
     def words_of(self, span: Span) -> list[Word]:
         """The words inside a span (many rules ask per sentence: bisect, no scan)."""

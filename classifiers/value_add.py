@@ -8,6 +8,7 @@ questions (vs yes/no meeting asks), empty check-ins (vs a check-in that carries 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -41,25 +42,26 @@ def open_question(doc: Doc, rule: Rule, ctx: Context) -> list[Hit]:
 def _open_questions(doc: Doc, rule: Rule) -> Iterator[Hit]:
     not_if = rule_regex(rule, "skip")
     with_lead = {s for s, _ in needles.by_sentence(doc, _OPEN_LEAD)}
+    starts, _, lowers = doc.word_table
     for span in _with_question_mark(doc, with_lead):
         question = is_question(doc, span)
         if span not in with_lead and not question:
             continue
-        words = doc.words_of(span)
-        if len(words) < 3:
+        lo, hi = doc.word_range(span)
+        if hi - lo < 3:
             continue
-        i = 0
-        while i < len(words) - 1 and words[i].lower in _MARKERS:
+        i = lo
+        while i < hi - 1 and lowers[i] in _MARKERS:
             i += 1
-        start = words[i].start
+        start = starts[i]
         lead = _OPEN_LEAD.match(doc.text, start, span.end)
-        if not (question and words[i].lower in _OPEN_START) and not lead:
+        if not (question and lowers[i] in _OPEN_START) and not lead:
             # a lead-in clause: "If that backlog is mostly one question, what…?"
             comma = doc.text.find(",", start, span.end)
-            after = [w for w in words if w.start > comma] if comma != -1 else []
-            if not (after and question and after[0].lower in _OPEN_START):
+            after = bisect.bisect_right(starts, comma, lo, hi) if comma != -1 else hi
+            if not (after < hi and question and lowers[after] in _OPEN_START):
                 continue
-            start = after[0].start
+            start = starts[after]
         if not_if is not None and needles.search(doc, not_if, start, span.end):
             continue
         if in_quotes(doc.text, span.start, start):
@@ -87,10 +89,12 @@ def _is_empty_check_in(doc: Doc, rule: Rule, match: re.Match[str], start: int, e
         return False
     filler = _filler_words(rule)
     m_start, m_end = match.start(), match.end()
+    starts, _, lowers = doc.word_table
+    lo, hi = doc.word_range(Span(start, end))
     content = [
-        w.lower
-        for w in doc.words_of(Span(start, end))
-        if not (m_start <= w.start < m_end) and w.lower not in filler
+        lower
+        for at, lower in zip(starts[lo:hi], lowers[lo:hi], strict=True)
+        if not (m_start <= at < m_end) and lower not in filler
     ]
     return len(content) <= int(rule.params.get("max_content_words", 1))
 
