@@ -17,16 +17,18 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 import sys
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from itertools import repeat
+from functools import cache, partial
+from itertools import accumulate, compress, filterfalse, repeat
 from math import log
-from operator import mul
+from operator import gt, is_not, itemgetter, mul, sub, truediv
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
@@ -43,14 +45,32 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's char_wb normalisation
 # --- featurisers: the exact analyzers of sklearn's TfidfVectorizer ----------------------------
 
 
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+# For `bytes.translate`: an ASCII word character (\w: letter, digit, "_") stays, anything else
+# becomes a space. Bytes 128..255 never occur: the table serves ASCII texts only.
+_WORD_CHARS = bytes(
+    c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256)
+)
+
+
+def tokens(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """`pattern.findall(text)`. For sklearn's default pattern on an ASCII text, the tokens are
+    the maximal runs of [A-Za-z0-9_] of two characters or more: a byte translate and `split`
+    find them about three times faster than the regex scan, the body models' main cost."""
+    if pattern.pattern != SKLEARN_TOKEN_PATTERN or not text.isascii():
+        return pattern.findall(text)
+    runs = text.encode("ascii").translate(_WORD_CHARS).decode("ascii").split()
+    return [w for w in runs if len(w) > 1]
+
+
 def word_ngrams(text: str, lo: int, hi: int, pattern: re.Pattern[str]) -> list[str]:
-    tokens = pattern.findall(text)
-    grams = list(tokens) if lo == 1 else []
-    for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
+    toks = tokens(text, pattern)
+    grams = list(toks) if lo == 1 else []
+    for n in range(max(lo, 2), min(hi, len(toks)) + 1):
         if n == 2:
-            grams.extend(map(" ".join, zip(tokens, tokens[1:], strict=False)))
+            grams.extend(map(" ".join, zip(toks, toks[1:], strict=False)))
         else:
-            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+            grams.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
     return grams
 
 
@@ -86,6 +106,20 @@ def _has_url(text: str) -> bool:
 
 
 _SENT_END = re.compile(r"[.!?]+(?:\s|$)")
+# For `bytes.translate`: sentence-ending punctuation becomes ".", whitespace " ", the rest "x"
+_SENT_END_MARKS = bytes(
+    ord(".") if chr(c) in ".!?" else ord(" ") if chr(c).isspace() else ord("x") for c in range(256)
+)
+
+
+def _sentence_ends(text: str) -> int:
+    """`len(_SENT_END.findall(text))`: the runs of [.!?] that whitespace or the end of the text
+    follows. On ASCII text, counted on a translated copy: the regex scan costs ten times more."""
+    if not text.isascii():
+        return len(_SENT_END.findall(text))
+    marks = text.encode("ascii").translate(_SENT_END_MARKS)
+    return marks.count(b". ") + marks.endswith(b".")
+
 
 LEXICAL_FEATURES = (
     "first_person_singular_rate",
@@ -103,19 +137,47 @@ LEXICAL_FEATURES = (
 )
 
 
+# For `bytes.translate`: what `_WORD` can match (ASCII letters, digits and "'") stays, anything
+# else becomes a space, so the words are the runs `split` finds, re-scanned only around "'".
+_LEXICAL_CHARS = bytes(
+    c if c < 128 and (chr(c).isalnum() or chr(c) == "'") else 32 for c in range(256)
+)
+_PRONOUN_CLASS = {w: 1 for w in _FIRST_SING} | {w: 2 for w in _FIRST_PLUR} | {w: 3 for w in _SECOND}
+_FIRST_CHAR = itemgetter(0)
+_DIGITS = string.digits.encode("ascii")
+_UPPER = string.ascii_uppercase.encode("ascii")
+
+
+def _lexical_words(text: str) -> tuple[list[str], str | None]:
+    """The words `_WORD.findall(text)` finds, in some order, and the first of them.
+
+    Order is given up for speed: the features below count words, bar the first one's capital.
+    On ASCII text a word never spans a character `_WORD` cannot match, so a run without "'" is
+    one word and only the runs with one go through the regex."""
+    if not text.isascii():
+        words = _WORD.findall(text)
+        return words, words[0] if words else None
+    runs = text.encode("ascii").translate(_LEXICAL_CHARS).decode("ascii").split()
+    if "'" not in text:
+        return runs, runs[0] if runs else None
+    words = list(filter(str.isalnum, runs))
+    words += _WORD.findall(" ".join(filterfalse(str.isalnum, runs)))
+    first = _WORD.search(text)
+    return words, first.group() if first is not None else None
+
+
 def lexical_features(text: str) -> list[float]:
     """Cheap, rule-like signals the n-grams miss: pronoun balance, numbers, sources, shape."""
-    words = _WORD.findall(text)
+    words, first = _lexical_words(text)
     n = len(words)
-    counts = Counter(map(str.lower, words))
-    sing = sum(counts[w] for w in _FIRST_SING)
-    plur = sum(counts[w] for w in _FIRST_PLUR)
-    second = sum(counts[w] for w in _SECOND)
-    firsts = [w[0] for w in words]
-    digits = sum(map(str.isdigit, firsts))
-    sentences = max(1, len(_SENT_END.findall(text)) or 1)
+    classes = list(filter(None, map(_PRONOUN_CLASS.get, " ".join(words).lower().split())))
+    sing, plur, second = classes.count(1), classes.count(2), classes.count(3)
+    # every word starts with an ASCII letter or digit: count those in bulk, on bytes
+    firsts = "".join(map(_FIRST_CHAR, words)).encode("ascii")
+    digits = n - len(firsts.translate(None, _DIGITS))
+    sentences = max(1, _sentence_ends(text) or 1)
     # a capitalised word after the first (a word never ends in "." here, so no sentence test)
-    caps_mid = sum(map(str.isupper, firsts[1:]))
+    caps_mid = n - len(firsts.translate(None, _UPPER)) - (first is not None and first[0].isupper())
     denom = max(n, 1)
     return [
         sing / denom,
@@ -153,7 +215,7 @@ def headline_features(text: str) -> list[float]:
     words = _WORD.findall(text)
     end = text.rstrip()
     start = text.lstrip()
-    sentences = max(1, len(_SENT_END.findall(text)) or 1)
+    sentences = max(1, _sentence_ends(text) or 1)
     return [
         math.log1p(len(words)),
         float(start[:1].isdigit()),
@@ -178,8 +240,8 @@ class _Block:
     sublinear: bool
     pattern: re.Pattern[str] | None
     index: dict[str, int]
-    idf: array
-    coef: array
+    idf: Sequence[float]  # see `_served`
+    coef: Sequence[float]
     mean: list[float]
     scale: list[float]
     features: str = ""
@@ -188,6 +250,16 @@ class _Block:
     @property
     def key(self) -> tuple[Any, ...]:
         return (self.kind, self.lo, self.hi, self.lowercase, self.pattern and self.pattern.pattern)
+
+
+_LIST_MAX = 20_000
+
+
+def _served(values: array) -> Sequence[float]:
+    """A block's idf or coefficients as read per n-gram: a list for the body models' small
+    vocabulary (indexing one is a third cheaper than an array of float32, which boxes each
+    value anew), the compact array for the clickbait models' large ones (memory, load time)."""
+    return values.tolist() if len(values) <= _LIST_MAX else values
 
 
 _VOCABS: dict[tuple[int, bytes], str] = {}
@@ -224,7 +296,7 @@ class LinearModel:
                 coef = weights[b["coef_offset"] : b["coef_offset"] + size]
                 self.blocks.append(
                     _Block(
-                        "dense", 0, 0, False, False, None, {}, array("f"), coef,
+                        "dense", 0, 0, False, False, None, {}, [], coef.tolist(),
                         b["mean"], b["scale"], b["features"],
                     )
                 )  # fmt: skip
@@ -240,8 +312,8 @@ class LinearModel:
                     sublinear=b["sublinear_tf"],
                     pattern=re.compile(b["token_pattern"]) if b["kind"] == "word" else None,
                     index=dict(zip(block_terms, range(size), strict=True)),
-                    idf=weights[b["idf_offset"] : b["idf_offset"] + size],
-                    coef=weights[b["coef_offset"] : b["coef_offset"] + size],
+                    idf=_served(weights[b["idf_offset"] : b["idf_offset"] + size]),
+                    coef=_served(weights[b["coef_offset"] : b["coef_offset"] + size]),
                     mean=[],
                     scale=[],
                     vocab_id=_vocab_id(
@@ -261,39 +333,55 @@ class LinearModel:
             weights.byteswap()
         return cls(meta, terms, weights)
 
-    def _grams(self, block: _Block, text: str, cache: dict[Any, Counter[str]]) -> Counter[str]:
+    def _grams(self, block: _Block, text: str, cache: dict[Any, Any]) -> list[str]:
+        """The block's n-grams of `text`, once per text and analyzer (blocks of several models
+        with the same analyzer share them)."""
         key = block.key
-        grams = cache.get(key)
+        grams: list[str] | None = cache.get(key)
         if grams is None:
             t = text.lower() if block.lowercase else text
             if block.kind == "word":
                 assert block.pattern is not None
-                grams = Counter(word_ngrams(t, block.lo, block.hi, block.pattern))
+                grams = word_ngrams(t, block.lo, block.hi, block.pattern)
             else:
-                grams = Counter(char_wb_ngrams(t, block.lo, block.hi))
+                grams = char_wb_ngrams(t, block.lo, block.hi)
             cache[key] = grams
         return grams
 
     def _vector(self, block: _Block, text: str, cache: dict[Any, Any]) -> _Vector:
         """The block's L2-normalised tf-idf entries, once per text and vocabulary. Built with
-        `map` over parallel lists: the per-term Python loop was the body models' main cost."""
+        `map` over parallel lists: the per-term Python loop was the body models' main cost.
+        Only the n-grams in the vocabulary are counted; their order is that of first sight."""
         key = ("vec", block.key, block.vocab_id)
         vec = cache.get(key)
         if vec is None:
             index, idf = block.index, block.idf
-            grams = self._grams(block, text, cache)
-            terms = [g for g in grams if g in index]
+            counted = Counter(filter(index.__contains__, self._grams(block, text, cache)))
+            terms = list(counted)
+            counts = list(counted.values())
             at = list(map(index.__getitem__, terms))
-            counts = list(map(grams.__getitem__, terms))
             weights = map(idf.__getitem__, at)
             if block.sublinear:
-                raw = [(1.0 + log(c)) * w for c, w in zip(counts, weights, strict=True)]
+                raw = list(map(mul, _sublinear_tf(counts), weights))
             else:
                 raw = list(map(mul, counts, weights))
             sq = sum(map(mul, raw, raw))
             norm = math.sqrt(sq) if sq > 0.0 else 1.0
-            vec = cache[key] = _Vector(terms, at, [v / norm for v in raw], counts)
+            vec = cache[key] = _Vector(terms, at, list(map(truediv, raw, repeat(norm))), counts)
         return vec
+
+    def _products(self, block: _Block, text: str, cache: dict[Any, Any]) -> list[float]:
+        """Each vector entry times its coefficient: summed by `decision`, and divided by the
+        count by `term_weights` (cached so that pointing at a sentence reuses them)."""
+        key = ("products", id(block))
+        kept = cache.get(key)
+        if kept is not None and kept[0] is block:
+            products: list[float] = kept[1]
+            return products
+        vec = self._vector(block, text, cache)
+        products = list(map(mul, vec.values, map(block.coef.__getitem__, vec.at)))
+        cache[key] = (block, products)
+        return products
 
     def decision(self, text: str, cache: dict[Any, Any] | None = None) -> float:
         """The linear score before the link (the Pipeline's `decision_function` / `predict`)."""
@@ -304,13 +392,11 @@ class LinearModel:
                 feats = cache.get(block.features)
                 if feats is None:
                     feats = cache[block.features] = DENSE_FEATURES[block.features](text)
-                total += sum(
-                    c * ((x - m) / s)
-                    for c, x, m, s in zip(block.coef, feats, block.mean, block.scale, strict=True)
-                )
+                # sum of coef * ((x - mean) / scale), term by term in feature order
+                scaled = map(truediv, map(sub, feats, block.mean), block.scale)
+                total += sum(map(mul, block.coef, scaled))
                 continue
-            vec = self._vector(block, text, cache)
-            total += sum(map(mul, vec.values, map(block.coef.__getitem__, vec.at)))
+            total += sum(self._products(block, text, cache))
         return total
 
     def predict(self, text: str, cache: dict[Any, Any] | None = None) -> float:
@@ -327,17 +413,29 @@ class LinearModel:
         for block in self.blocks:
             if block.kind != "word":
                 continue
-            vec = self._vector(block, text, cache)
-            coef = block.coef
-            shares = [
-                v * coef[i] / c for i, v, c in zip(vec.at, vec.values, vec.counts, strict=True)
-            ]
+            terms = self._vector(block, text, cache).terms
+            shares = self._shares(block, text, cache)
             if not out:  # the usual case, one word block: no sums to add to
-                out = dict(zip(vec.terms, shares, strict=True))
+                out = dict(zip(terms, shares, strict=True))
                 continue
-            for g, share in zip(vec.terms, shares, strict=True):
+            for g, share in zip(terms, shares, strict=True):
                 out[g] = out.get(g, 0.0) + share
         return out
+
+    def _shares(self, block: _Block, text: str, cache: dict[Any, Any]) -> list[float]:
+        """Per vector entry, the contribution of one occurrence of its n-gram."""
+        counts = self._vector(block, text, cache).counts
+        return list(map(truediv, self._products(block, text, cache), counts))
+
+
+_SUBLINEAR_TF = [0.0] + [1.0 + log(c) for c in range(1, 64)]
+
+
+def _sublinear_tf(counts: list[int]) -> list[float]:
+    """`1 + log(count)` per count, from a table: counts are small, most of them 1."""
+    if max(counts, default=0) < len(_SUBLINEAR_TF):
+        return list(map(_SUBLINEAR_TF.__getitem__, counts))
+    return [1.0 + log(c) for c in counts]
 
 
 @cache
@@ -464,23 +562,66 @@ def learned_scores(body: Doc, subject: Doc | None, kind: str) -> dict[str, float
     return scores
 
 
-def _sentence_grams(doc: Doc) -> list[tuple[tuple[int, int], list[str], list[str]]]:
-    """Each sentence's words (longer than one letter) and word pairs, once per document."""
+_LOWER = itemgetter(2)  # Word.lower, from C
+
+
+class _SentenceWords(NamedTuple):
+    """The body's words longer than one letter (lower case) and the pairs of consecutive ones,
+    with each sentence's range of them: pairs `a .. b - 2` join the words `a .. b - 1`."""
+
+    words: list[str]
+    pairs: list[str]
+    ranges: list[tuple[tuple[int, int], int, int]]  # (sentence span, a, b)
+
+
+def _sentence_words(doc: Doc) -> _SentenceWords:
+    """Built once per document for the whole body, so that no step loops over words in Python."""
     cache = _cache_of(doc)
-    grams = cache.get("sentence_grams")
-    if grams is None:
-        grams = []
-        for s in doc.sentences:
-            words = [w.lower for w in doc.words_of(s) if len(w.lower) > 1]
-            grams.append(
-                (
-                    (s.start, s.end),
-                    words,
-                    [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)],
-                )
-            )
-        cache["sentence_grams"] = grams
-    return grams
+    got: _SentenceWords | None = cache.get("sentence_words")
+    if got is None:
+        lowers = list(map(_LOWER, doc.words))
+        keep = list(map(gt, map(len, lowers), repeat(1)))
+        words = list(compress(lowers, keep))
+        kept_before = list(accumulate(keep, initial=0))  # words kept before the i-th doc word
+        starts = doc.word_starts
+        ranges = []
+        for s in doc.sentences:  # a sentence's doc words as in `Doc.words_of`
+            lo = bisect_left(starts, s.start)
+            hi = bisect_left(starts, s.end, lo)
+            ranges.append(((s.start, s.end), kept_before[lo], kept_before[hi]))
+        pairs = list(map(" ".join, zip(words, words[1:], strict=False)))
+        got = cache["sentence_words"] = _SentenceWords(words, pairs, ranges)
+    return got
+
+
+def _sentence_grams(doc: Doc) -> list[tuple[tuple[int, int], list[str], list[str]]]:
+    """Each sentence's words (longer than one letter) and word pairs."""
+    words, pairs, ranges = _sentence_words(doc)
+    return [(span, words[a:b], pairs[a : max(a, b - 1)]) for span, a, b in ranges]
+
+
+_present = partial(filter, partial(is_not, None))  # drops the None of a failed `dict.get`
+
+_SentencePositions = list[tuple[tuple[int, int], list[int], list[int]]]
+
+
+def _sentence_positions(
+    doc: Doc, vec: _Vector, key: Any, vectors: dict[Any, Any]
+) -> _SentencePositions:
+    """Per sentence, the vector entries of its words and of its word pairs (those the vector
+    holds, in sentence order), once per vector: every body model then only sums them."""
+    positions: _SentencePositions | None = vectors.get(("sentences", key))
+    if positions is None:
+        where = dict(zip(vec.terms, range(len(vec.terms)), strict=True)).get
+        words, pairs, ranges = _sentence_words(doc)
+        word_at = list(map(where, words))
+        pair_at = list(map(where, pairs))
+        positions = [
+            (span, list(_present(word_at[a:b])), list(_present(pair_at[a : max(a, b - 1)])))
+            for span, a, b in ranges
+        ]
+        vectors[("sentences", key)] = positions
+    return positions
 
 
 def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | None:
@@ -490,12 +631,27 @@ def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | 
         return None
     cache = _cache_of(doc)
     vectors = cache.get("body_vectors", {}) if cache.get("body_text") == doc.text else {}
-    get = m.term_weights(doc.text, vectors).get
-    zero = repeat(0.0)
+    word_blocks = [b for b in m.blocks if b.kind == "word"]
     best, best_span = 0.0, None
-    for span, words, pairs in _sentence_grams(doc):
-        total = sum(map(get, words, zero))
-        total += sum(map(get, pairs, zero))
+    if len(word_blocks) != 1:  # the general case: weights summed over the word blocks
+        get = m.term_weights(doc.text, vectors).get
+        zero = repeat(0.0)
+        for span, words, pairs in _sentence_grams(doc):
+            total = sum(map(get, words, zero))
+            total += sum(map(get, pairs, zero))
+            if sign * total > best:
+                best, best_span = sign * total, span
+        return best_span
+    # One word block (the body models): look the sentence's n-grams up by vector entry. Words
+    # the vector lacks weigh 0.0, and adding 0.0 leaves a float sum as it is, so skip them.
+    block = word_blocks[0]
+    vec = m._vector(block, doc.text, vectors)
+    share = m._shares(block, doc.text, vectors).__getitem__
+    for span, words_at, pairs_at in _sentence_positions(
+        doc, vec, (block.key, block.vocab_id), vectors
+    ):
+        total = sum(map(share, words_at))
+        total += sum(map(share, pairs_at))
         if sign * total > best:
             best, best_span = sign * total, span
     return best_span

@@ -167,6 +167,27 @@ def test_char_wb_and_word_ngrams_match_sklearn_analyzers():
         assert learned.word_ngrams(t.lower(), 1, 2, pat) == word(t)
 
 
+def test_ascii_fast_paths_agree_with_the_regexes():
+    """`tokens`, the lexical words and the sentence-end count skip the regex scan on ASCII
+    text; random strings of the characters that decide them must give the regexes' results."""
+    import random
+    import re
+    from collections import Counter
+
+    pat = re.compile(learned.SKLEARN_TOKEN_PATTERN)
+    rng = random.Random(0)
+    pieces = list("aAzZ09_'’ .!?\n\t\x1c,-$%") + ["i'm", "YOU", "We", "rock'n'roll", "x'9", "é"]
+    for _ in range(20_000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
+        for text in (t, t.replace("’", "'").replace("é", "e")):
+            assert learned.tokens(text, pat) == pat.findall(text)
+            words, first = learned._lexical_words(text)
+            expected = learned._WORD.findall(text)
+            assert Counter(words) == Counter(expected)
+            assert first == (expected[0] if expected else None)
+            assert learned._sentence_ends(text) == len(learned._SENT_END.findall(text))
+
+
 def test_headline_audit_blends_the_learned_score_and_explains_it():
     bait = audit("You won't believe what this CEO said about pipeline", kind="headline")
     plain = audit("Revised SOW for the Q3 warehouse audit", kind="headline")
