@@ -20,7 +20,6 @@ import re
 import string
 import sys
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -533,7 +532,7 @@ def body_predictions(doc: Doc, subject: str | None = None) -> dict[str, float]:
         out = {}
         for rating in BODY_RATINGS:
             m = _model(rating)
-            if m is not None and doc.words:
+            if m is not None and doc.word_count:
                 out[rating] = to_score(m.predict(text, grams))
         cache["body"] = out
     return cache["body"]
@@ -562,9 +561,6 @@ def learned_scores(body: Doc, subject: Doc | None, kind: str) -> dict[str, float
     return scores
 
 
-_LOWER = itemgetter(2)  # Word.lower, from C
-
-
 class _SentenceWords(NamedTuple):
     """The body's words longer than one letter (lower case) and the pairs of consecutive ones,
     with each sentence's range of them: pairs `a .. b - 2` join the words `a .. b - 1`."""
@@ -579,15 +575,13 @@ def _sentence_words(doc: Doc) -> _SentenceWords:
     cache = _cache_of(doc)
     got: _SentenceWords | None = cache.get("sentence_words")
     if got is None:
-        lowers = list(map(_LOWER, doc.words))
+        lowers = doc.word_table.lowers
         keep = list(map(gt, map(len, lowers), repeat(1)))
         words = list(compress(lowers, keep))
         kept_before = list(accumulate(keep, initial=0))  # words kept before the i-th doc word
-        starts = doc.word_starts
         ranges = []
-        for s in doc.sentences:  # a sentence's doc words as in `Doc.words_of`
-            lo = bisect_left(starts, s.start)
-            hi = bisect_left(starts, s.end, lo)
+        for s in doc.sentences:
+            lo, hi = doc.word_range(s)
             ranges.append(((s.start, s.end), kept_before[lo], kept_before[hi]))
         pairs = list(map(" ".join, zip(words, words[1:], strict=False)))
         got = cache["sentence_words"] = _SentenceWords(words, pairs, ranges)
