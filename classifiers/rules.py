@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
@@ -407,10 +407,12 @@ def run_rule(doc: Doc, rule: Rule, ctx: Context) -> list[Finding]:
     return list(_memoised(doc, rule, ctx, needles.present(doc, rule_gate(rule) or frozenset())))
 
 
-def _memoised(doc: Doc, rule: Rule, ctx: Context, at: dict[str, list[int]] | None) -> list[Finding]:
+def _memoised(doc: Doc, rule: Rule, ctx: Context, at: Collection[str] | None) -> list[Finding]:
     """The rule's findings, from the memo or computed; `at` (the document's needles, None when
     they cannot be trusted) gates it out without running it when none of its needles occurs."""
-    memo = doc.memo.setdefault("rule_findings", {})
+    memo = doc.memo.get("rule_findings")
+    if memo is None:
+        memo = doc.memo["rule_findings"] = {}
     key = (rule.code, ctx.kind)
     found = memo.get(key)
     if found is None:
@@ -418,9 +420,9 @@ def _memoised(doc: Doc, rule: Rule, ctx: Context, at: dict[str, list[int]] | Non
     return found
 
 
-def gated_out(rule: Rule, at: dict[str, list[int]] | None) -> bool:
+def gated_out(rule: Rule, at: Collection[str] | None) -> bool:
     """None of the rule's needles occurs in a document whose needles are `at`: it cannot fire."""
-    gate = rule_gate(rule)
+    gate = _GATES[rule.code] if rule.code in _GATES else rule_gate(rule)
     return gate is not None and at is not None and gate.isdisjoint(at)
 
 
@@ -474,7 +476,9 @@ def run_rules(doc: Doc, rules: tuple[Rule, ...], ctx: Context) -> list[Finding]:
     their gates (per rule, that look-up was a measurable share of a short audit)."""
     findings: list[Finding] = []
     kind = ctx.kind
-    at = needles.present(doc, _gates_of(rules))
+    found = needles.present(doc, _gates_of(rules))
+    # a set: a gate tests against it by walking the smaller side (a dict: always all its keys)
+    at = frozenset(found) if found is not None else None
     for rule in rules:
         if kind in rule.kinds:
             findings.extend(_memoised(doc, rule, ctx, at))
