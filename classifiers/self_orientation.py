@@ -13,10 +13,11 @@ quoted speech or after "not" is the false-alarm pattern users hate in alex and p
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
 
 from classifiers import needles
 from classifiers.findings import Finding
@@ -71,6 +72,8 @@ _SIGN_OFF = re.compile(
     r"warm regards|warmly|sincerely|all the best|talk soon|speak soon|yours)\b[^.!?,]{0,20},?$",
     re.I,
 )
+# Either of the two, in one match per sentence (a top-level alternation matches when either does).
+_GREETING_OR_SIGN_OFF = re.compile(f"(?:{_GREETING.pattern})|(?:{_SIGN_OFF.pattern})", re.I)
 _PLEASANTRY = re.compile(
     r"^(?:i\s+)?hope\b|^happy\s+\w+day\b|^i trust (?:this|you)\b|^how are you\b|^good (?:morning|afternoon)\b",
     re.I,
@@ -115,9 +118,9 @@ def is_question(doc: Doc, span: Span) -> bool:
 # --- sentence frames --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """Who one sentence is about: `self`, `reader` or `other`; the subject's span."""
+class Frame(NamedTuple):
+    """Who one sentence is about: `self`, `reader` or `other`; the subject's span (a tuple:
+    one is built per sentence of every audit)."""
 
     span: Span
     about: str
@@ -128,11 +131,15 @@ class Frame:
 
 def self_names(doc: Doc) -> frozenset[str]:
     def compute() -> frozenset[str]:
-        names = set()
+        names: set[str] = set()
         text = doc.text
         for m in _NAME_AFTER.finditer(text):
             s = m.start()
             if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "'’"):
+                continue
+            first = m.group(1).split()[0].lower().removesuffix("'s").removesuffix("’s")
+            # the cheap tests first: the context search below is the costly one
+            if first in SELF_WORDS or first in READER_WORDS or len(first) <= 1 or first in names:
                 continue
             if text.startswith("At", s):
                 j = s - 1
@@ -142,23 +149,17 @@ def self_names(doc: Doc) -> frozenset[str]:
                     continue
             elif not _NAME_CONTEXT.search(text, max(0, s - 120), s):
                 continue
-            first = m.group(1).split()[0].lower().removesuffix("'s").removesuffix("’s")
-            if first not in SELF_WORDS and first not in READER_WORDS and len(first) > 1:
-                names.add(first)
+            names.add(first)
         return frozenset(names)
 
     return doc_cache(doc, "self_names", compute)
 
 
+_lower = itemgetter(2)  # Word.lower, for `map` (the set tests then run in C)
+
+
 def _base(w: Word) -> str:
     return w.lower.replace("’", "'").removesuffix("'s")
-
-
-def _content_sentence(doc: Doc, span: Span, words: list[Word]) -> bool:
-    if len(words) < 3:
-        return False
-    text = doc.text[span.start : span.end].strip()
-    return not (_GREETING.match(text) or _SIGN_OFF.match(text))
 
 
 def _main_clause(doc: Doc, span: Span, words: list[Word]) -> tuple[int, bool]:
@@ -173,7 +174,7 @@ def _main_clause(doc: Doc, span: Span, words: list[Word]) -> tuple[int, bool]:
             while j < n and words[j].start < comma:
                 j += 1
             if j < n and j - i <= 30:
-                lead_reader = any(w.lower in READER_WORDS for w in words[i:j])
+                lead_reader = not READER_WORDS.isdisjoint(map(_lower, words[i:j]))
                 while j < n - 1 and words[j].lower in _MARKERS:
                     j += 1
                 return j, lead_reader
@@ -181,7 +182,7 @@ def _main_clause(doc: Doc, span: Span, words: list[Word]) -> tuple[int, bool]:
 
 
 def _frame(doc: Doc, span: Span, words: list[Word], names: frozenset[str]) -> Frame:
-    mentions_reader = any(w.lower in READER_WORDS for w in words)
+    mentions_reader = not READER_WORDS.isdisjoint(map(_lower, words))
     i, lead_reader = _main_clause(doc, span, words)
     n = len(words)
     if i < n and words[i].lower in _WH:
@@ -216,33 +217,34 @@ def _frame(doc: Doc, span: Span, words: list[Word], names: frozenset[str]) -> Fr
 
 
 def sentence_words(doc: Doc) -> list[tuple[Span, list[Word]]]:
-    """Each sentence with its words, in one linear pass (no per-sentence bisecting)."""
+    """Each sentence with its words (two bisects per sentence, no per-word Python loop)."""
 
     def compute() -> list[tuple[Span, list[Word]]]:
-        ws, n, k, out = doc.words, len(doc.words), 0, []
+        words, starts, out = doc.words, doc.word_starts, []
+        lo = 0
         for span in doc.sentences:
-            while k < n and ws[k].start < span.start:
-                k += 1
-            j = k
-            while j < n and ws[j].start < span.end:
-                j += 1
-            out.append((span, ws[k:j]))
-            k = j
+            lo = bisect.bisect_left(starts, span.start, lo)
+            hi = bisect.bisect_left(starts, span.end, lo)
+            out.append((span, words[lo:hi]))
+            lo = hi
         return out
 
     return doc_cache(doc, "sentence_words", compute)
 
 
 def frames(doc: Doc) -> list[Frame]:
-    """The frame of every content sentence (greetings, sign-offs and fragments skipped)."""
+    """The frame of every content sentence (greetings, sign-offs and fragments of under three
+    words skipped)."""
 
     def compute() -> list[Frame]:
         names = self_names(doc)
-        out = []
-        for span, words in sentence_words(doc):
-            if _content_sentence(doc, span, words):
-                out.append(_frame(doc, span, words, names))
-        return out
+        text = doc.text
+        greeting_or_sign_off = _GREETING_OR_SIGN_OFF.match
+        return [
+            _frame(doc, span, words, names)
+            for span, words in sentence_words(doc)
+            if len(words) >= 3 and not greeting_or_sign_off(text[span.start : span.end].strip())
+        ]
 
     return doc_cache(doc, "frames", compute)
 
@@ -260,21 +262,32 @@ def opening_frames(doc: Doc, count: int = 2) -> list[Frame]:
 
 
 def frame_counts(doc: Doc) -> dict[str, float]:
-    fs = frames(doc)
-    self_n = sum(f.about == "self" for f in fs)
-    # "We looked at the logs you sent" is the writer acting on the reader's behalf: half weight.
-    self_weight = sum(0.5 if f.mentions_reader else 1.0 for f in fs if f.about == "self")
-    reader_n = sum(f.about == "reader" for f in fs)
-    about_reader = sum(
-        f.about == "reader" or (f.about == "other" and f.mentions_reader) for f in fs
-    )
-    return {
-        "total": len(fs),
-        "self": self_n,
-        "self_weight": self_weight,
-        "reader": reader_n,
-        "about_reader": about_reader,
-    }
+    """How many frames are about whom (shared by SO102 and SO103: do not change the dict)."""
+
+    def compute() -> dict[str, float]:
+        fs = frames(doc)
+        self_n = reader_n = about_reader = 0
+        self_weight: float = 0  # an int while no self frame is seen, as `sum` gave
+        for f in fs:
+            if f.about == "self":
+                self_n += 1
+                # "We looked at the logs you sent" is the writer acting on the reader's behalf:
+                # half weight.
+                self_weight += 0.5 if f.mentions_reader else 1.0
+            elif f.about == "reader":
+                reader_n += 1
+                about_reader += 1
+            elif f.mentions_reader:
+                about_reader += 1
+        return {
+            "total": len(fs),
+            "self": self_n,
+            "self_weight": self_weight,
+            "reader": reader_n,
+            "about_reader": about_reader,
+        }
+
+    return doc_cache(doc, "frame_counts", compute)
 
 
 @detector("self_subject_share")
@@ -364,23 +377,28 @@ def guarded(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 def self_superlative(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Superlatives the writer claims for themselves; an appositive one ("Acme, the world's
     leading…") only counts in a sentence about the writer."""
-    names = self_names(doc)
-    about = {f.span.start: f.about for f in frames(doc)}
-    appositive = rule_regex(rule, "appositive")
-    named = rule_regex(rule, "named")
     for m, _ in guarded_hits(doc, rule):
         yield Hit(m.start(), m.end(), {"match": m.group()})
-    for rx, needs_self in ((appositive, True), (named, False)):
-        if rx is None:
+    text = doc.text
+    appositive = rule_regex(rule, "appositive")
+    about_self: set[int] | None = None  # sentence starts: the frames are only read on a match
+    for m in _matches(doc, rule, appositive) if appositive is not None else ():
+        s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
+        if in_quotes(text, s.start, m.start()):
             continue
-        for m in _matches(doc, rule, rx):
-            s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
-            if in_quotes(doc.text, s.start, m.start()):
-                continue
-            if needs_self and about.get(s.start) != "self":
-                continue
-            if not needs_self and m.group("name").lower() not in names:
-                continue
+        if about_self is None:
+            about_self = {f.span.start for f in frames(doc) if f.about == "self"}
+        if s.start in about_self:
+            yield Hit(m.start(), m.end(), {"match": m.group()})
+    # A named claim counts only for one of the writer's own names: with none, skip the regex
+    # (it has no literal start, so it is costly to run).
+    named = rule_regex(rule, "named")
+    names = self_names(doc) if named is not None else frozenset()
+    for m in _matches(doc, rule, named) if named is not None and names else ():
+        s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
+        if in_quotes(text, s.start, m.start()):
+            continue
+        if m.group("name").lower() in names:
             yield Hit(m.start(), m.end(), {"match": m.group()})
 
 
@@ -393,7 +411,9 @@ def opening(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         return
     names = self_names(doc)
     name_rx = rule_regex(rule, "named")
-    words_by_start = {span.start: words for span, words in sentence_words(doc)}
+    words_by_start = doc_cache(
+        doc, "words_by_start", lambda: {span.start: words for span, words in sentence_words(doc)}
+    )
     for f in opening_frames(doc, int(rule.params.get("sentences", 2))):
         words = words_by_start[f.span.start]
         i, _ = _main_clause(doc, f.span, words)

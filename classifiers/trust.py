@@ -67,12 +67,16 @@ def _verb_regex(code: str, verbs: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _param_regex(rule: Rule, key: str) -> re.Pattern[str]:
-    return _list_regex(rule.code, key, tuple(rule.params.get(key, ())))
+    """`_list_regex` for the rule's list, remembered per list object: turning the list into a
+    hashable tuple on every call cost more than the rest of some detectors."""
+    words = rule.params.get(key, ())
+    held = _PARAM_REGEX.get((rule.code, key))
+    if held is None or held[0] is not words:
+        held = _PARAM_REGEX[(rule.code, key)] = (words, _list_regex(rule.code, key, tuple(words)))
+    return held[1]
 
 
-def _sentences(doc: Doc) -> Iterator[tuple[Span, str]]:
-    for s in doc.sentences:
-        yield s, doc.text[s.start : s.end]
+_PARAM_REGEX: dict[tuple[str, str], tuple[object, re.Pattern[str]]] = {}
 
 
 def _by_sentence(doc: Doc, rx: re.Pattern[str]) -> Iterator[list[re.Match[str]]]:
@@ -187,7 +191,7 @@ def concrete_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Deposit: "I'll send the revised quote by Thursday 3 pm" — a what and a when, checkable."""
     for s, promises in needles.by_sentence(doc, _I_WILL):
         m = promises[0]
-        if _NEGATED.match(doc.text, m.end()) or _OFFER.search(doc.text, s.start, s.end):
+        if _NEGATED.match(doc.text, m.end()) or needles.search(doc, _OFFER, s.start, s.end):
             continue
         reach = min(s.end, m.end() + int(rule.params.get("when_within_chars", 100)))
         w = WHEN.search(doc.text, m.end(), reach)
@@ -261,13 +265,16 @@ _QUESTION_OPENER = re.compile(
     r"(?:what|how|which|tell\s+me|(?:could|can|would)\s+you\s+tell\s+me|walk\s+me\s+through)\b",
     re.IGNORECASE,
 )
+# Anywhere in the sentence (every branch has a literal start, so `needles.search` finds them) …
 _CHALLENGE = re.compile(
     r"\b(?:how|what)\s+(?:could|can|dare|do|did)\s+you\s+(?:not|say|claim|think|believe|expect|possibly|justify)\b"
     r"|\b(?:could|can|do|did|would|are|were|will)n[’']t\s+you\b|\byou\s+not\b|\band\s+not\b"
-    r"|^\W*how\s+about\b|\bhow\s+(?:can|could|dare)\s+you\b|\bwhat\s+(?:have|did)\s+you\s+(?:ever\s+)?done\b"
+    r"|\bhow\s+(?:can|could|dare)\s+you\b|\bwhat\s+(?:have|did)\s+you\s+(?:ever\s+)?done\b"
     r"|\b(?:proof|seriously|on\s+earth|the\s+hell|wrong\s+with\s+you)\b",
     re.IGNORECASE,
 )
+# … or opening it ("How about you just…"), matched at the sentence's start.
+_CHALLENGE_OPENER = re.compile(r"\W*how\s+about\b", re.IGNORECASE)
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|you['’](?:re|ve|d))\b|\bthat\s+concern\b", re.I)
 _SMALL_TALK = re.compile(
     r"^\W*how\s+(?:are\s+you|is\s+(?:your\s+)?(?:day|week|weekend|everything)"
@@ -276,18 +283,47 @@ _SMALL_TALK = re.compile(
 )
 
 
+def _register_needles(*regexes: re.Pattern[str]) -> None:
+    """Put the literal starts of regexes tried with `needles.search` into the first automaton
+    (found lazily, each new key set costs a rebuild of it mid-run)."""
+    for rx in regexes:
+        needles.register(needles.literal_prefixes(rx.pattern, rx.flags) or ())
+
+
+_register_needles(_OFFER, _CHALLENGE)
+
+
+def _question_sentences(doc: Doc) -> Iterator[Span]:
+    """The sentences holding a "?", in order: the only ones that can end with one."""
+    text = doc.text
+    at = text.find("?")
+    while at != -1:
+        s = doc.sentence_at(at)
+        if s is not None:
+            yield s
+            at = max(at, s.end - 1)
+        at = text.find("?", at + 1)
+
+
 @detector("curiosity_question")
 def curiosity_question(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Deposit: an open question about their situation — not a favour ask for a call."""
+    if "?" not in doc.text:
+        return
     ask = _param_regex(rule, "favour_asks")
     min_words = int(rule.params.get("min_words", 5))
     max_words = int(rule.params.get("max_words", 30))
-    for s, text in _sentences(doc):
+    for s in _question_sentences(doc):
+        text = doc.text[s.start : s.end]
         if not text.rstrip().endswith("?"):
             continue
         if not _QUESTION_OPENER.match(text) or _SMALL_TALK.match(text):
             continue
-        if not _ABOUT_THEM.search(text) or ask.search(text) or _CHALLENGE.search(text):
+        if not _ABOUT_THEM.search(text) or ask.search(text):
+            continue
+        # searched in place, where its rare needles occur: a sentence starts after a space or
+        # at the text's start, so `\b` at its start sees what it would see in the cut-out `text`
+        if _CHALLENGE_OPENER.match(text) or needles.search(doc, _CHALLENGE, s.start, s.end):
             continue
         if not min_words <= len(doc.words_of(s)) <= max_words:
             continue
