@@ -325,6 +325,6 @@ def curiosity_question(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         # at the text's start, so `\b` at its start sees what it would see in the cut-out `text`
         if _CHALLENGE_OPENER.match(text) or needles.search(doc, _CHALLENGE, s.start, s.end):
             continue
-        if not min_words <= len(doc.words_of(s)) <= max_words:
+        if not min_words <= doc.count_of(s) <= max_words:
             continue
         yield Hit(s.start, s.end, {"match": text})
