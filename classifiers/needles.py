@@ -171,8 +171,8 @@ def starts(doc: Doc, keys: frozenset[str]) -> list[int]:
     out = found.sorted.get(keys) if found is not None else None
     if out is None:
         found = _ensure(doc, keys)
-        at = found.at  # walk the smaller side; the order does not matter, the sort follows
-        present = keys.intersection(at) if len(at) <= len(keys) else [k for k in keys if k in at]
+        # in C, walking the document's few keys; the order does not matter, the sort follows
+        present = keys.intersection(found.at)
         if len(present) == 1:
             out = found.positions(next(iter(present)))
         else:
