@@ -13,10 +13,8 @@ quoted speech or after "not" is the false-alarm pattern users hate in alex and p
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Iterator
-from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from classifiers import needles
@@ -31,7 +29,7 @@ from classifiers.rules import (
     rules_by_code,
     run_rule,
 )
-from classifiers.text import Doc, Span, Word
+from classifiers.text import Doc, Span
 
 T = TypeVar("T")
 
@@ -155,78 +153,77 @@ def self_names(doc: Doc) -> frozenset[str]:
     return doc_cache(doc, "self_names", compute)
 
 
-_lower = itemgetter(2)  # Word.lower, for `map` (the set tests then run in C)
+class SentenceWords(NamedTuple):
+    """One sentence's slice of the document's word table (no `Word` object per word)."""
+
+    starts: list[int]
+    ends: list[int]
+    lowers: list[str]
 
 
-def _base(w: Word) -> str:
-    return w.lower.replace("’", "'").removesuffix("'s")
-
-
-def _main_clause(doc: Doc, span: Span, words: list[Word]) -> tuple[int, bool]:
+def _main_clause(doc: Doc, span: Span, words: SentenceWords) -> tuple[int, bool]:
     """Index of the main clause's first word, and whether a lead-in clause names the reader."""
-    i, n = 0, len(words)
-    while i < n - 1 and words[i].lower in _MARKERS:
+    starts, ends, lowers = words
+    i, n = 0, len(lowers)
+    while i < n - 1 and lowers[i] in _MARKERS:
         i += 1
-    if i < n and words[i].lower in _LEAD_INS:
-        comma = doc.text.find(",", words[i].end, span.end)
+    if i < n and lowers[i] in _LEAD_INS:
+        comma = doc.text.find(",", ends[i], span.end)
         if comma != -1:
             j = i
-            while j < n and words[j].start < comma:
+            while j < n and starts[j] < comma:
                 j += 1
             if j < n and j - i <= 30:
-                lead_reader = not READER_WORDS.isdisjoint(map(_lower, words[i:j]))
-                while j < n - 1 and words[j].lower in _MARKERS:
+                lead_reader = not READER_WORDS.isdisjoint(lowers[i:j])
+                while j < n - 1 and lowers[j] in _MARKERS:
                     j += 1
                 return j, lead_reader
     return i, False
 
 
-def _frame(doc: Doc, span: Span, words: list[Word], names: frozenset[str]) -> Frame:
-    mentions_reader = not READER_WORDS.isdisjoint(map(_lower, words))
+def _frame(doc: Doc, span: Span, words: SentenceWords, names: frozenset[str]) -> Frame:
+    starts, ends, lowers = words
+    mentions_reader = not READER_WORDS.isdisjoint(lowers)
     i, lead_reader = _main_clause(doc, span, words)
-    n = len(words)
-    if i < n and words[i].lower in _WH:
+    n = len(lowers)
+    if i < n and lowers[i] in _WH:
         i += 1
-    if i < n - 1 and words[i].lower in _AUX:
+    if i < n - 1 and lowers[i] in _AUX:
         i += 1  # question inversion: "Do you…", "How are you…", "Can we…"
     if i >= n:
         return Frame(span, "other", span.start, span.start, mentions_reader)
-    w = words[i]
-    word = _base(w)
-    about, end = "other", w.end
-    if word == "let's" or (word == "let" and i + 2 < n and words[i + 2].lower == "know"):
+    word = lowers[i].replace("’", "'").removesuffix("'s")
+    about, end = "other", ends[i]
+    if word == "let's" or (word == "let" and i + 2 < n and lowers[i + 2] == "know"):
         about = "other"
-    elif word == "let" and i + 1 < n and words[i + 1].lower == "me":
-        about, end = "self", words[i + 1].end
-    elif word in ("my", "our") and i + 1 < n and words[i + 1].lower in _SHARED_NOUNS:
+    elif word == "let" and i + 1 < n and lowers[i + 1] == "me":
+        about, end = "self", ends[i + 1]
+    elif word in ("my", "our") and i + 1 < n and lowers[i + 1] in _SHARED_NOUNS:
         about = "other"
     elif word in SELF_WORDS or word in names:
         about = "self"
         if word in ("my", "our") and i + 1 < n:
-            end = words[i + 1].end
-        rest = words[i + 1 : i + 5]
-        if any(x.lower in _ATTENDING for x in rest) and any(
-            x.lower in READER_WORDS for x in words[i + 1 :]
+            end = ends[i + 1]
+        if not _ATTENDING.isdisjoint(lowers[i + 1 : i + 5]) and not READER_WORDS.isdisjoint(
+            lowers[i + 1 :]
         ):
             about = "reader"
         elif lead_reader:
             about = "reader"
     elif word in READER_WORDS:
         about = "reader"
-    return Frame(span, about, w.start, end, mentions_reader)
+    return Frame(span, about, starts[i], end, mentions_reader)
 
 
-def sentence_words(doc: Doc) -> list[tuple[Span, list[Word]]]:
+def sentence_words(doc: Doc) -> list[tuple[Span, SentenceWords]]:
     """Each sentence with its words (two bisects per sentence, no per-word Python loop)."""
 
-    def compute() -> list[tuple[Span, list[Word]]]:
-        words, starts, out = doc.words, doc.word_starts, []
-        lo = 0
+    def compute() -> list[tuple[Span, SentenceWords]]:
+        starts, ends, lowers = doc.word_table
+        out = []
         for span in doc.sentences:
-            lo = bisect.bisect_left(starts, span.start, lo)
-            hi = bisect.bisect_left(starts, span.end, lo)
-            out.append((span, words[lo:hi]))
-            lo = hi
+            lo, hi = doc.word_range(span)
+            out.append((span, SentenceWords(starts[lo:hi], ends[lo:hi], lowers[lo:hi])))
         return out
 
     return doc_cache(doc, "sentence_words", compute)
@@ -243,7 +240,8 @@ def frames(doc: Doc) -> list[Frame]:
         return [
             _frame(doc, span, words, names)
             for span, words in sentence_words(doc)
-            if len(words) >= 3 and not greeting_or_sign_off(text[span.start : span.end].strip())
+            if len(words.lowers) >= 3
+            and not greeting_or_sign_off(text[span.start : span.end].strip())
         ]
 
     return doc_cache(doc, "frames", compute)
@@ -417,7 +415,7 @@ def opening(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     for f in opening_frames(doc, int(rule.params.get("sentences", 2))):
         words = words_by_start[f.span.start]
         i, _ = _main_clause(doc, f.span, words)
-        start = words[i].start if i < len(words) else f.span.start
+        start = words.starts[i] if i < len(words.lowers) else f.span.start
         if skip is not None and needles.search(doc, skip, f.span.start, f.span.end):
             continue
         m = rx.match(doc.text, start, f.span.end)
