@@ -48,7 +48,7 @@ def main() -> None:
         for _ in range(args.runs):
             t0 = time.perf_counter()
             doc = Doc(text, kind)
-            _ = doc.sentences, doc.words, doc.lower
+            _ = doc.sentences, doc.word_table, doc.lower
             seg.append(time.perf_counter() - t0)
             ctx = Context(kind=kind)
             per: dict[str, float] = defaultdict(float)
@@ -62,7 +62,7 @@ def main() -> None:
             t2 = time.perf_counter()
             audit(text, kind=kind)
             whole.append(time.perf_counter() - t2)
-        words = len(Doc(text).words)
+        words = Doc(text).word_count
         print(f"{name} ({words} words, {args.runs} runs)")
         print(f"  {'segmentation':14} p50 {_pct(seg, 0.5):7.3f} ms  p95 {_pct(seg, 0.95):7.3f} ms")
         for k in sorted(fam, key=lambda k: -statistics.median(fam[k])):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from classifiers.rules import Context, Hit, Rule, detector, load_rules
+from classifiers.rules import Context, Hit, Rule, detector, rules_by_code
 from classifiers.text import Doc
 
 # --- headlines ------------------------------------------------------------------------------
@@ -210,23 +210,11 @@ def aggregation(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         yield Hit(items[0][0], items[-1][1], {"items": n, "comment_words": comment_words})
 
 
-_HEADLINE_RULE: tuple[tuple[Rule, ...], Rule | None] | None = None
-
-
-def _headline_rule() -> Rule | None:
-    """CB103, found once per loaded rule set (`rules_by_code()` builds a dict on every call)."""
-    global _HEADLINE_RULE
-    rules = load_rules()
-    if _HEADLINE_RULE is None or _HEADLINE_RULE[0] is not rules:
-        _HEADLINE_RULE = (rules, next((r for r in rules if r.code == "CB103"), None))
-    return _HEADLINE_RULE[1]
-
-
 @detector("listicle_body")
 def listicle_body(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A "Top N …" heading over a bare list: short items and almost nothing else."""
     p = rule.params
-    headline_rule = _headline_rule()
+    headline_rule = rules_by_code().get("CB103")
     if headline_rule is None:
         return
     m = _listicle_match(doc, headline_rule)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from itertools import compress, filterfalse
-from operator import itemgetter
 from pathlib import Path
 
 from classifiers import needles
@@ -27,7 +26,6 @@ from classifiers.text import _blocks as blocks
 
 _TABLE_VERSION = "2"
 _VOWELS = re.compile(r"[aeiouy]+")
-_LOWER = itemgetter(2)  # Word.lower, read in C
 
 
 def _cache_dir() -> Path:
@@ -184,19 +182,9 @@ def _compute_figures(doc: Doc) -> dict[str, float | int]:
 
 
 def sentence_word_counts(doc: Doc) -> list[int]:
-    """Words per sentence, in order: `len(doc.words_of(s))` without slicing the word list
-    (the figures and RD101 both ask; shared through the per-document memo)."""
-    return doc_cache(doc, "sentence_word_counts", lambda: _sentence_word_counts(doc))
-
-
-def _sentence_word_counts(doc: Doc) -> list[int]:
-    starts = doc.word_starts
-    left = bisect.bisect_left
-    out = []
-    for s in doc.sentences:
-        lo = left(starts, s.start)
-        out.append(left(starts, s.end, lo) - lo)
-    return out
+    """Words per sentence, in order (the figures and RD101 both ask; shared through the
+    per-document memo)."""
+    return doc_cache(doc, "sentence_word_counts", lambda: list(map(doc.count_of, doc.sentences)))
 
 
 # --- detectors for the RD rules (classifiers/rules/readability.toml) and the team's vocabulary

@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, cast
 
 from classifiers import needles
@@ -253,8 +254,10 @@ def load_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: r.code))
 
 
-def rules_by_code() -> dict[str, Rule]:
-    return {r.code: r for r in load_rules()}
+@cache
+def rules_by_code() -> Mapping[str, Rule]:
+    """Every rule by its code, built once (detectors look rules up on every document)."""
+    return MappingProxyType({r.code: r for r in load_rules()})
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -422,7 +425,7 @@ def _memoised(doc: Doc, rule: Rule, ctx: Context, at: Collection[str] | None) ->
 
 def gated_out(rule: Rule, at: Collection[str] | None) -> bool:
     """None of the rule's needles occurs in a document whose needles are `at`: it cannot fire."""
-    gate = _GATES[rule.code] if rule.code in _GATES else rule_gate(rule)
+    gate = rule_gate(rule)
     return gate is not None and at is not None and gate.isdisjoint(at)
 
 

@@ -47,20 +47,13 @@ class Span(NamedTuple):
     end: int
 
 
-class Word(NamedTuple):
-    start: int
-    end: int
-    lower: str
-
-
-_new_word = partial(tuple.__new__, Word)  # builds a Word in C: a third faster than Word(...)
 _new_span = partial(tuple.__new__, Span)
 _WORD_SPLIT = re.compile(f"({_WORD.pattern})")  # words and the gaps between them, alternating
 
 
 class WordTable(NamedTuple):
-    """A text's words as parallel lists: most rules read only the lower-cased words or the
-    starts, and one `Word` object per word cost more than finding the words."""
+    """A text's words as parallel lists: rules read only the lower-cased words or the starts,
+    and an object per word cost more than finding the words."""
 
     starts: list[int]
     ends: list[int]
@@ -68,7 +61,7 @@ class WordTable(NamedTuple):
 
 
 def word_table(text: str) -> WordTable:
-    """What `words_in(text)` finds, as parallel lists, built without a Python step per word."""
+    """Every `_WORD` match's start, end and lower-cased text, without a Python step per word."""
     parts = _WORD_SPLIT.split(text)  # gap, word, gap, ..., word, gap
     if len(parts) == 1:
         return WordTable([], [], [])
@@ -76,14 +69,6 @@ def word_table(text: str) -> WordTable:
     # words hold no "\0", and lower-casing them keeps their lengths (ASCII letters, ’)
     lowers = "\0".join(parts[1::2]).lower().split("\0")
     return WordTable(offsets[0:-1:2], offsets[1::2], lowers)
-
-
-def words_in(text: str, start: int = 0, end: int | None = None) -> list[Word]:
-    pattern_end = len(text) if end is None else end
-    found = [
-        (m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text, start, pattern_end)
-    ]
-    return list(map(_new_word, found))
 
 
 def _line_spans(text: str) -> list[Span]:
@@ -199,11 +184,6 @@ class Doc:
         return word_table(self.text)
 
     @cached_property
-    def words(self) -> list[Word]:
-        t = self.word_table
-        return list(map(_new_word, zip(t.starts, t.ends, t.lowers, strict=True)))
-
-    @cached_property
     def lower(self) -> str:
         return self.text.lower()
 
@@ -235,18 +215,6 @@ class Doc:
         lo = bisect.bisect_left(starts, span.start)
         return lo, bisect.bisect_left(starts, span.end, lo)
 
-    def lowers_of(self, span: Span) -> list[str]:
-        """The lower-cased words inside a span (bisect, no scan, no `Word` objects)."""
-        lo, hi = self.word_range(span)
-        return self.word_table.lowers[lo:hi]
-
     def count_of(self, span: Span) -> int:
         lo, hi = self.word_range(span)
         return hi - lo
-
-    def words_of(self, span: Span) -> list[Word]:
-        """The words inside a span (many rules ask per sentence: bisect, no scan)."""
-        starts = self.word_starts
-        lo = bisect.bisect_left(starts, span.start)
-        hi = bisect.bisect_left(starts, span.end, lo)
-        return self.words[lo:hi]
