@@ -25,9 +25,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
-from itertools import accumulate, compress, filterfalse, repeat
+from itertools import accumulate, compress, repeat
 from math import log
-from operator import gt, is_not, itemgetter, mul, sub, truediv
+from operator import gt, is_not, mul, sub, truediv
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
@@ -137,47 +137,75 @@ LEXICAL_FEATURES = (
 
 
 # For `bytes.translate`: what `_WORD` can match (ASCII letters, digits and "'") stays, anything
-# else becomes a space, so the words are the runs `split` finds, re-scanned only around "'".
+# else becomes a space, so the words are the runs `split` finds but around some "'".
 _LEXICAL_CHARS = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "'") else 32 for c in range(256)
 )
-_PRONOUN_CLASS = {w: 1 for w in _FIRST_SING} | {w: 2 for w in _FIRST_PLUR} | {w: 3 for w in _SECOND}
-_FIRST_CHAR = itemgetter(0)
-_DIGITS = string.digits.encode("ascii")
-_UPPER = string.ascii_uppercase.encode("ascii")
+# `_WORD` joins one "'" at most into a word: between its head of letters and digits and a tail
+# of letters, where the word ends. So a run of the translated copy is one word but where this
+# finds a loose "'" (no letter or digit before it, or no letter after it) or a joined tail that
+# a "'" or a digit ends: that "'" joins nothing, that digit starts the next word.
+_LOOSE_QUOTE = re.compile(
+    rb"""'(?:
+        (?<![A-Za-z0-9]')  # nothing to join on the left
+        | (?![A-Za-z])  # nor on the right
+        | [A-Za-z]+(?:'|(?=[0-9]))  # a tail that a "'" or a digit ends
+    )""",
+    re.X,
+)
 
 
-def _lexical_words(text: str) -> tuple[list[str], str | None]:
-    """The words `_WORD.findall(text)` finds, in some order, and the first of them.
+def _split_loose_quote(match: re.Match[bytes]) -> bytes:
+    """A loose "'" becomes a space; a tail is kept, then a space replaces the "'" that ends it or
+    goes before the digit that does."""
+    return match[0].rstrip(b"'") + b" "
 
-    Order is given up for speed: the features below count words, bar the first one's capital.
-    On ASCII text a word never spans a character `_WORD` cannot match, so a run without "'" is
-    one word and only the runs with one go through the regex."""
+
+def _word_runs(text: str) -> bytes:
+    """The words `_WORD.findall(text)` finds, in order, as UTF-8 runs between spaces.
+
+    On ASCII text a word never spans a character `_WORD` cannot match, so once those are spaces
+    and `_LOOSE_QUOTE` has split the runs it finds, the runs are the words: `lexical_features`
+    splits them once and counts word initials with bytes methods, and no regex scans the text."""
     if not text.isascii():
-        words = _WORD.findall(text)
-        return words, words[0] if words else None
-    runs = text.encode("ascii").translate(_LEXICAL_CHARS).decode("ascii").split()
-    if "'" not in text:
-        return runs, runs[0] if runs else None
-    words = list(filter(str.isalnum, runs))
-    words += _WORD.findall(" ".join(filterfalse(str.isalnum, runs)))
-    first = _WORD.search(text)
-    return words, first.group() if first is not None else None
+        return " ".join(_WORD.findall(text)).encode()
+    runs = text.encode("ascii").translate(_LEXICAL_CHARS)
+    return _LOOSE_QUOTE.sub(_split_loose_quote, runs) if b"'" in runs else runs
+
+
+# keyed by the UTF-8 bytes `_word_runs` gives
+_PRONOUN_CLASS = {
+    w.encode(): cls
+    for cls, pronouns in enumerate((_FIRST_SING, _FIRST_PLUR, _SECOND), start=1)
+    for w in pronouns
+}
+# For `bytes.translate`: a capital becomes "A", a digit "0", to count the words they start
+_INITIALS = bytes.maketrans(
+    (string.ascii_uppercase + string.digits).encode("ascii"), b"A" * 26 + b"0" * 10
+)
+
+
+def _count(text: str, char: str) -> int:
+    """`text.count(char)`. Most texts lack most of the characters counted: `in` finds that with a
+    memchr, where `count` reads the whole text."""
+    return text.count(char) if char in text else 0
 
 
 def lexical_features(text: str) -> list[float]:
     """Cheap, rule-like signals the n-grams miss: pronoun balance, numbers, sources, shape."""
-    words, first = _lexical_words(text)
+    runs = _word_runs(text)
+    words = runs.lower().split()
     n = len(words)
-    classes = list(filter(None, map(_PRONOUN_CLASS.get, " ".join(words).lower().split())))
+    classes = list(filter(None, map(_PRONOUN_CLASS.get, words)))
     sing, plur, second = classes.count(1), classes.count(2), classes.count(3)
-    # every word starts with an ASCII letter or digit: count those in bulk, on bytes
-    firsts = "".join(map(_FIRST_CHAR, words)).encode("ascii")
-    digits = n - len(firsts.translate(None, _DIGITS))
+    # every word but the first follows a space: count the words a digit or a capital starts
+    initials = runs.translate(_INITIALS).lstrip()
+    digits = initials.count(b" 0") + initials.startswith(b"0")
     sentences = max(1, _sentence_ends(text) or 1)
     # a capitalised word after the first (a word never ends in "." here, so no sentence test)
-    caps_mid = n - len(firsts.translate(None, _UPPER)) - (first is not None and first[0].isupper())
+    caps_mid = initials.count(b" A")
     denom = max(n, 1)
+    money = _count(text, "%") + _count(text, "$") + _count(text, "£") + _count(text, "€")
     return [
         sing / denom,
         plur / denom,
@@ -185,11 +213,11 @@ def lexical_features(text: str) -> list[float]:
         (second - sing - plur) / (second + sing + plur + 1),
         digits / denom,
         1.0 if _has_url(text) else 0.0,
-        text.count("?") / sentences,
-        text.count("!") / sentences,
+        _count(text, "?") / sentences,
+        _count(text, "!") / sentences,
         math.log1p(n),
         n / sentences / 20.0,
-        (text.count("%") + text.count("$") + text.count("£") + text.count("€")) / denom,
+        money / denom,
         caps_mid / denom,
     ]
 

@@ -4,6 +4,7 @@ on a small slice reproduces the pipeline, and the models plug into `audit()` wit
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -172,7 +173,6 @@ def test_ascii_fast_paths_agree_with_the_regexes():
     text; random strings of the characters that decide them must give the regexes' results."""
     import random
     import re
-    from collections import Counter
 
     pat = re.compile(learned.SKLEARN_TOKEN_PATTERN)
     rng = random.Random(0)
@@ -181,11 +181,58 @@ def test_ascii_fast_paths_agree_with_the_regexes():
         t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
         for text in (t, t.replace("’", "'").replace("é", "e")):
             assert learned.tokens(text, pat) == pat.findall(text)
-            words, first = learned._lexical_words(text)
-            expected = learned._WORD.findall(text)
-            assert Counter(words) == Counter(expected)
-            assert first == (expected[0] if expected else None)
+            words = [w.encode() for w in learned._WORD.findall(text)]
+            assert learned._word_runs(text).split() == words
             assert learned._sentence_ends(text) == len(learned._SENT_END.findall(text))
+
+
+def _lexical_features_by_regex(text: str) -> list[float]:
+    """`learned.lexical_features` transcribed plainly: a string per `_WORD` match, regex scans."""
+    import re
+
+    words = learned._WORD.findall(text)
+    lowered = [w.lower() for w in words]
+    sing = sum(w in learned._FIRST_SING for w in lowered)
+    plur = sum(w in learned._FIRST_PLUR for w in lowered)
+    second = sum(w in learned._SECOND for w in lowered)
+    n = len(words)
+    digits = sum(w[0].isdigit() for w in words)
+    caps_mid = sum(w[0].isupper() for w in words[1:])
+    sentences = max(1, len(learned._SENT_END.findall(text)) or 1)
+    has_url = re.search(r"https?://|www\.", text, re.I) is not None
+    money = sum(text.count(c) for c in "%$£€")
+    denom = max(n, 1)
+    return [
+        sing / denom,
+        plur / denom,
+        second / denom,
+        (second - sing - plur) / (second + sing + plur + 1),
+        digits / denom,
+        1.0 if has_url else 0.0,
+        text.count("?") / sentences,
+        text.count("!") / sentences,
+        math.log1p(n),
+        n / sentences / 20.0,
+        money / denom,
+        caps_mid / denom,
+    ]
+
+
+def test_lexical_features_equal_a_plain_regex_transcription_bit_for_bit():
+    """`lexical_features` counts on translated bytes, not a string per word; the models read its
+    floats, so on random strings of the characters that decide them (and on their ASCII part, the
+    fast path) every value must equal the plain transcription's to the last bit."""
+    import random
+    from array import array
+
+    rng = random.Random(1)
+    pieces = [*"aAzZq09'’ \t\n.!?,-$%£€éİ", "http://", "HTTPS://", "www.", "WwW.", "I", "i'm"]
+    pieces += ["We're", "YOU", "you’ll", "Our", "ourselves", "x'9", "ab'cd9", "rock'n'roll", "''"]
+    for _ in range(15_000):
+        t = "".join(rng.choices(pieces, k=rng.randint(0, 30)))
+        for text in (t, t.encode("ascii", "ignore").decode("ascii")):
+            got = array("d", learned.lexical_features(text)).tobytes()
+            assert got == array("d", _lexical_features_by_regex(text)).tobytes(), text
 
 
 def test_headline_audit_blends_the_learned_score_and_explains_it():
