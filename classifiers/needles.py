@@ -68,9 +68,9 @@ def _find_all(text: str, key: str) -> list[int]:
 class _Found:
     """One document's needle occurrences, by key, as offsets into the text. The scan runs over
     the folded text with every run of spaces collapsed to one (so a needle "we may" finds
-    "We\n  may"); `cuts`/`adds` map scan offsets back, per key on first use."""
+    "We\n  may"); `cuts`/`adds` map scan offsets back, each hit as it is found."""
 
-    __slots__ = ("at", "scanned", "extra", "scan", "cuts", "adds", "mapped", "sorted")
+    __slots__ = ("at", "scanned", "extra", "scan", "cuts", "adds", "sorted", "usable")
     extra: set[str]  # keys looked for directly, outside the automaton (declared: set in a tuple)
 
     def __init__(self, doc: Doc, scanned: frozenset[str]) -> None:
@@ -85,34 +85,71 @@ class _Found:
                 self.adds.append(dropped)
             text = _RUN.sub(" ", text)
         self.scan, self.scanned, self.extra = text, scanned, set()
+        self.usable = usable(doc)  # held here: the hot paths read it with the occurrences
         self.at: dict[str, list[int]] = {}
-        self.mapped: set[str] = set()
         # sorted start offsets per key set: a rule's gate, then its matches, ask for the same
         self.sorted: dict[frozenset[str], list[int]] = {}
 
-    def positions(self, key: str) -> list[int]:
-        at = self.at[key]
-        if self.cuts and key not in self.mapped:
-            cuts, adds = self.cuts, self.adds
-            at = self.at[key] = [
-                p + adds[i] if (i := bisect.bisect_right(cuts, p) - 1) >= 0 else p for p in at
-            ]
-            self.mapped.add(key)
-        return at
+    def fill(self, auto: ahocorasick.Automaton) -> None:
+        """Every key of the automaton found in the scan, at its offset in the text (mapped
+        here, once per hit: mapping per key on use cost a call and a list per key)."""
+        at = self.at
+        if not self.cuts:
+            for end, (n, k) in auto.iter(self.scan):
+                at.setdefault(k, []).append(end - n + 1)
+            return
+        cuts, adds = self.cuts, self.adds
+        for end, (n, k) in auto.iter(self.scan):
+            p = end - n + 1
+            i = bisect.bisect_right(cuts, p)  # as `unfold` does, without a call per hit
+            at.setdefault(k, []).append(p + adds[i - 1] if i else p)
+
+    def unfold(self, positions: list[int]) -> list[int]:
+        """Scan offsets mapped back to offsets in the text."""
+        cuts, adds = self.cuts, self.adds
+        if not cuts:
+            return positions
+        return [p + adds[i - 1] if (i := bisect.bisect_right(cuts, p)) else p for p in positions]
+
+    def find(self, keys: frozenset[str]) -> None:
+        """Look directly for the `keys` the automaton lacked (they join it at its next build)."""
+        for k in keys - self.scanned - self.extra:
+            self.extra.add(k)
+            _pending.add(k)
+            at = _find_all(self.scan, k)
+            if at:
+                self.at[k] = self.unfold(at)
+
+    def starts(self, keys: frozenset[str]) -> list[int]:
+        """Sorted start offsets of every occurrence of any of `keys` (shared: do not change)."""
+        out = self.sorted.get(keys)
+        if out is None:
+            if not _subset(keys, self.scanned):
+                self.find(keys)
+            at = self.at
+            # in C, walking the document's few keys; the order does not matter, the sort follows
+            present = keys.intersection(at)
+            if len(present) == 1:
+                out = at[next(iter(present))]
+            else:
+                out = [p for k in present for p in at[k]]
+                out.sort()
+            self.sorted[keys] = out
+        return out
 
 
 _RUN = re.compile("  +")
 
 
 def _found(doc: Doc) -> _Found:
+    """The document's occurrences, scanned on first use (callers on hot paths write
+    `doc.memo.get("needles") or _found(doc)`: the common case costs no call)."""
     found = doc.memo.get("needles")
     if found is None:
         auto, keys = _current()
         found = doc.memo["needles"] = _Found(doc, keys)
         if auto is not None:
-            at = found.at
-            for end, (n, k) in auto.iter(found.scan):
-                at.setdefault(k, []).append(end - n + 1)
+            found.fill(auto)
     return found
 
 
@@ -145,50 +182,41 @@ def usable(doc: Doc) -> bool:
     return ok
 
 
-def _ensure(doc: Doc, keys: frozenset[str]) -> _Found:
-    """The document's occurrences, with any of `keys` the automaton lacked found directly."""
-    found = _found(doc)
-    if not _subset(keys, found.scanned):
-        for k in keys - found.scanned - found.extra:
-            found.extra.add(k)
-            _pending.add(k)
-            at = _find_all(found.scan, k)
-            if at:
-                found.at[k] = at
-    return found
-
-
 def present(doc: Doc, keys: frozenset[str]) -> dict[str, list[int]] | None:
     """The document's needles by key, with all of `keys` looked for; None when offsets cannot
     be trusted (then every gate must pass)."""
-    return _ensure(doc, keys).at if usable(doc) else None
+    found = _found(doc)
+    if not _subset(keys, found.scanned):
+        found.find(keys)
+    return found.at if found.usable else None
 
 
 def starts(doc: Doc, keys: frozenset[str]) -> list[int]:
     """Sorted start offsets in the text of every occurrence of any of `keys` (shared: do not
     change the list)."""
-    found = doc.memo.get("needles")
-    out = found.sorted.get(keys) if found is not None else None
-    if out is None:
-        found = _ensure(doc, keys)
-        # in C, walking the document's few keys; the order does not matter, the sort follows
-        present = keys.intersection(found.at)
-        if len(present) == 1:
-            out = found.positions(next(iter(present)))
-        else:
-            positions = found.positions
-            out = [p for k in present for p in positions(k)]
-            out.sort()
-        found.sorted[keys] = out
-    return out
+    return (doc.memo.get("needles") or _found(doc)).starts(keys)
+
+
+_HELD: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
+
+
+def _hold(rx: re.Pattern[str]) -> tuple[re.Pattern[str], frozenset[str] | None]:
+    """A compiled regex with its literal prefixes, by the regex's id (the regex kept, so the id
+    stays its own). Looked up per call of `matches` and `search`: a Pattern as a key hashes
+    its whole compiled code, and `literal_prefixes` hashes a new (pattern, flags) tuple."""
+    if len(_HELD) > 4096:  # regexes compiled on the fly (a team's word lists) come and go
+        _HELD.clear()
+    _HELD[id(rx)] = held = (rx, literal_prefixes(rx.pattern, rx.flags))
+    return held
 
 
 def search(doc: Doc, rx: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
     """`rx.search(doc.text, start, end)`, trying only where one of its literal prefixes starts."""
-    prefixes = literal_prefixes(rx.pattern, rx.flags)
-    if prefixes is None or not usable(doc):
+    prefixes = (_HELD.get(id(rx)) or _hold(rx))[1]
+    found = doc.memo.get("needles") or _found(doc)
+    if prefixes is None or not found.usable:
         return rx.search(doc.text, start, end)
-    positions = starts(doc, prefixes)
+    positions = found.starts(prefixes)
     text = doc.text
     match = rx.match
     for i in range(bisect.bisect_left(positions, start), len(positions)):
@@ -204,11 +232,12 @@ def search(doc: Doc, rx: re.Pattern[str], start: int, end: int) -> re.Match[str]
 def sentences_with(doc: Doc, keys: frozenset[str]) -> list[Span]:
     """The sentences holding one of `keys`, in order (a key in the gap after a sentence counts
     for that sentence); the whole text when offsets cannot be trusted."""
-    if not usable(doc):
+    found = doc.memo.get("needles") or _found(doc)
+    if not found.usable:
         return [Span(0, len(doc.text))]
     sents = doc.sentences
     picked: list[Span] = []
-    for pos in starts(doc, keys):
+    for pos in found.starts(keys):
         s = sents[doc.sentence_index(pos)] if sents else None
         if s is not None and (not picked or picked[-1] != s):
             picked.append(s)
@@ -341,14 +370,15 @@ def matches(
     looking only where one of the regex's literal prefixes starts. Lazy: many rules stop at
     their first few matches. Each start is tried with `rx.match` (one scan from the first start
     costs more: measured, in instructions per audit)."""
-    prefixes = literal_prefixes(rx.pattern, rx.flags)
-    if prefixes is None or not usable(doc):
+    prefixes = (_HELD.get(id(rx)) or _hold(rx))[1]
+    found = doc.memo.get("needles") or _found(doc)
+    if prefixes is None or not found.usable:
         spans = doc.sentences if in_sentences else [Span(0, len(doc.text))]
         for s in spans:
             yield from rx.finditer(doc.text, s.start, s.end)
         return
     text = doc.text
-    positions = starts(doc, prefixes)
+    positions = found.starts(prefixes)
     match = rx.match
     end = len(text)
     bound = doc.sentence_at if in_sentences else None

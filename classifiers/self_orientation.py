@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
 from classifiers import needles
@@ -327,39 +328,82 @@ def reader_focus(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
 # --- pattern rules with guards ----------------------------------------------------------------
 
 
-def _matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """Matches inside each sentence: tried where the regex's literal start occurs or, when it
-    has none, in the sentences holding one of the rule's needles."""
+def _matches(doc: Doc, rx: re.Pattern[str], keys: frozenset[str] | None) -> Iterator[re.Match[str]]:
+    """Matches inside each sentence: tried where the regex's literal start occurs or, for a
+    regex with none, in the sentences holding one of `keys` (see `_sentence_keys`). Not a
+    generator itself: one layer fewer for every match to pass through."""
+    if keys is None:
+        return needles.matches(doc, rx, in_sentences=True)
+    text = doc.text
+    return (m for span in needles.sentences_with(doc, keys) for m in rx.finditer(text, *span))
+
+
+def _sentence_keys(rule: Rule, rx: re.Pattern[str]) -> frozenset[str] | None:
+    """The rule's needles, when `rx` has no literal start for `needles.matches` to use."""
     keys = rule_needles(rule)
-    if keys and needles.literal_prefixes(rx.pattern, rx.flags) is None:
-        for span in needles.sentences_with(doc, keys):
-            yield from rx.finditer(doc.text, span.start, span.end)
-        return
-    yield from needles.matches(doc, rx, in_sentences=True)
+    return keys if keys and needles.literal_prefixes(rx.pattern, rx.flags) is None else None
+
+
+def _rule_matches(doc: Doc, rule: Rule, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """`_matches` for one of the rule's regexes."""
+    return _matches(doc, rx, _sentence_keys(rule, rx))
+
+
+class _Guard(NamedTuple):
+    """A guarded rule's regexes and switches, read off its params once (per call and per
+    match, those look-ups were a share of what the word-list rules cost)."""
+
+    rx: re.Pattern[str] | None
+    keys: frozenset[str] | None  # for `_matches`
+    require: re.Pattern[str] | None
+    skip: re.Pattern[str] | None
+    skip_quoted: bool
+    skip_negated: bool
+    skip_questions: bool
+
+
+def _guard(rule: Rule) -> _Guard:
+    guard = _GUARDS.get(rule.code)
+    if guard is None:
+        rx, p = rule_regex(rule), rule.params
+        guard = _GUARDS[rule.code] = _Guard(
+            rx,
+            _sentence_keys(rule, rx) if rx is not None else None,
+            rule_regex(rule, "require"),
+            rule_regex(rule, "skip"),
+            bool(p.get("skip_quoted", True)),
+            bool(p.get("skip_negated", False)),
+            bool(p.get("skip_questions", False)),
+        )
+    return guard
+
+
+_GUARDS: dict[str, _Guard] = {}  # by rule code, as `rule_regex` keeps the regexes
 
 
 def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
     """Matches of the rule's list or patterns, skipping quoted speech and, if asked, negations,
     questions, and sentences lacking `require` or containing `skip`."""
-    rx = rule_regex(rule)
-    if rx is None:
+    g = _guard(rule)
+    if g.rx is None:
         return
-    p = rule.params
-    require, skip = rule_regex(rule, "require"), rule_regex(rule, "skip")
-    for m in _matches(doc, rule, rx):
-        if m.end() == m.start():
+    text, sentence_at = doc.text, doc.sentence_at
+    require, skip = g.require, g.skip
+    for m in _matches(doc, g.rx, g.keys):
+        start, end = m.span()
+        if end == start:
             continue
-        s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
-        end = max(s.end, m.end())
-        if p.get("skip_quoted", True) and in_quotes(doc.text, s.start, m.start()):
+        s = sentence_at(start) or Span(start, end)
+        if g.skip_quoted and in_quotes(text, s.start, start):
             continue
-        if p.get("skip_negated", False) and negated(doc.text, s.start, m.start()):
+        if g.skip_negated and negated(text, s.start, start):
             continue
-        if p.get("skip_questions", False) and is_question(doc, s):
+        if g.skip_questions and is_question(doc, s):
             continue
-        if require is not None and not needles.search(doc, require, s.start, end):
+        until = max(s.end, end)
+        if require is not None and not needles.search(doc, require, s.start, until):
             continue
-        if skip is not None and needles.search(doc, skip, s.start, end):
+        if skip is not None and needles.search(doc, skip, s.start, until):
             continue
         yield m, s
 
@@ -380,7 +424,7 @@ def self_superlative(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     text = doc.text
     appositive = rule_regex(rule, "appositive")
     about_self: set[int] | None = None  # sentence starts: the frames are only read on a match
-    for m in _matches(doc, rule, appositive) if appositive is not None else ():
+    for m in _rule_matches(doc, rule, appositive) if appositive is not None else ():
         s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
         if in_quotes(text, s.start, m.start()):
             continue
@@ -392,7 +436,7 @@ def self_superlative(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     # (it has no literal start, so it is costly to run).
     named = rule_regex(rule, "named")
     names = self_names(doc) if named is not None else frozenset()
-    for m in _matches(doc, rule, named) if named is not None and names else ():
+    for m in _rule_matches(doc, rule, named) if named is not None and names else ():
         s = doc.sentence_at(m.start()) or Span(m.start(), m.end())
         if in_quotes(text, s.start, m.start()):
             continue
@@ -438,15 +482,23 @@ def value_deposits(doc: Doc, ctx: Context) -> list[Finding]:
 
     def compute() -> list[Finding]:
         out: list[Finding] = []
-        for rule in rules_by_code().values():
-            if rule.polarity != "deposit":
-                continue
-            # declared VA1xx rules only: learned models (VA9xx) give a score, not a span
-            if rule.code.startswith("VA1") or rule.params.get("counts_as_value"):
-                out.extend(f for f in run_rule(doc, rule, ctx) if f.start is not None)
+        for rule in _deposit_rules():
+            out.extend(f for f in run_rule(doc, rule, ctx) if f.start is not None)
         return sorted(out, key=lambda f: f.start or 0)
 
     return doc_cache(doc, f"value_deposits:{ctx.kind}", compute)
+
+
+@cache
+def _deposit_rules() -> tuple[Rule, ...]:
+    """The rules `value_deposits` runs, picked once (not on every document)."""
+    return tuple(
+        rule
+        for rule in rules_by_code().values()
+        if rule.polarity == "deposit"
+        # declared VA1xx rules only: learned models (VA9xx) give a score, not a span
+        and (rule.code.startswith("VA1") or rule.params.get("counts_as_value"))
+    )
 
 
 @detector("favour_ask")

@@ -197,8 +197,12 @@ class Doc:
     def sentence_at(self, offset: int) -> Span | None:
         sents = self.sentences
         i = bisect.bisect_right(self._starts, offset) - 1
-        if i >= 0 and sents[i].start <= offset < max(sents[i].end, sents[i].start + 1):
-            return sents[i]
+        if i >= 0:
+            s = sents[i]
+            start, end = s
+            # start <= offset (the bisect); an empty sentence holds its start
+            if offset < end or offset == start:
+                return s
         return None
 
     def sentence_index(self, offset: int) -> int:
