@@ -24,15 +24,15 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, partial
-from itertools import accumulate, compress, repeat
+from functools import cache
+from itertools import repeat
 from math import log
-from operator import gt, is_not, mul, sub, truediv
+from operator import add, mul, sub, truediv
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
 from classifiers.rules import Context, Hit, Rule, detector
-from classifiers.text import Doc
+from classifiers.text import Doc, Span
 
 MODEL_DIR = Path(__file__).parent / "models"
 CLICKBAIT_MODELS = ("clickbait_graded", "clickbait_style")
@@ -50,6 +50,8 @@ SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _WORD_CHARS = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256)
 )
+# The same characters, each as "a": where the word characters are, for `_piece_tokens`.
+_WORD_MASK = bytes(ord("a") if c != 32 else 32 for c in _WORD_CHARS)
 
 
 def tokens(text: str, pattern: re.Pattern[str]) -> list[str]:
@@ -399,7 +401,7 @@ class LinearModel:
 
     def _products(self, block: _Block, text: str, cache: dict[Any, Any]) -> list[float]:
         """Each vector entry times its coefficient: summed by `decision`, and divided by the
-        count by `term_weights` (cached so that pointing at a sentence reuses them)."""
+        count by `_shares` (cached so that pointing at a sentence reuses them)."""
         key = ("products", id(block))
         kept = cache.get(key)
         if kept is not None and kept[0] is block:
@@ -432,22 +434,6 @@ class LinearModel:
         if self.link == "logistic":
             return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
         return z
-
-    def term_weights(self, text: str, cache: dict[Any, Any] | None = None) -> dict[str, float]:
-        """Each word n-gram's share of the word block's contribution, for pointing at spans."""
-        cache = {} if cache is None else cache
-        out: dict[str, float] = {}
-        for block in self.blocks:
-            if block.kind != "word":
-                continue
-            terms = self._vector(block, text, cache).terms
-            shares = self._shares(block, text, cache)
-            if not out:  # the usual case, one word block: no sums to add to
-                out = dict(zip(terms, shares, strict=True))
-                continue
-            for g, share in zip(terms, shares, strict=True):
-                out[g] = out.get(g, 0.0) + share
-        return out
 
     def _shares(self, block: _Block, text: str, cache: dict[Any, Any]) -> list[float]:
         """Per vector entry, the contribution of one occurrence of its n-gram."""
@@ -517,7 +503,7 @@ def clickbait_target(doc: Doc, kind: str) -> tuple[int, int] | None:
     return (first.start, end) if doc.text[first.start : end].strip() else None
 
 
-def _cache_of(doc: Doc) -> dict[str | tuple[str, str], Any]:
+def _cache_of(doc: Doc) -> dict[Any, Any]:
     return doc.memo.setdefault("learned", {})
 
 
@@ -557,6 +543,11 @@ def body_predictions(doc: Doc, subject: str | None = None) -> dict[str, float]:
         text = body_input(doc.text, subject)
         grams: dict[Any, Any] = cache.setdefault("body_vectors", {})
         cache["body_text"] = text
+        if text == doc.text:  # no subject: the n-grams `top_sentence` reads are the models'
+            for model_ in filter(None, map(_model, BODY_RATINGS)):
+                for block in model_.blocks:
+                    if block.kind == "word":
+                        grams.setdefault(block.key, _doc_grams(doc, block).whole)
         out = {}
         for rating in BODY_RATINGS:
             m = _model(rating)
@@ -589,93 +580,112 @@ def learned_scores(body: Doc, subject: Doc | None, kind: str) -> dict[str, float
     return scores
 
 
-class _SentenceWords(NamedTuple):
-    """The body's words longer than one letter (lower case) and the pairs of consecutive ones,
-    with each sentence's range of them: pairs `a .. b - 2` join the words `a .. b - 1`."""
+class _DocGrams(NamedTuple):
+    """A word block's analyzer applied to a document and, for pointing, to each sentence."""
 
-    words: list[str]
-    pairs: list[str]
-    ranges: list[tuple[tuple[int, int], int, int]]  # (sentence span, a, b)
+    whole: list[str]  # the analyzer's n-grams of the whole text, in its order
+    pool: list[str]  # n-grams that `parts` index into: `whole` itself where the tokens allow
+    # each part, per sentence, a range of `pool`; a sentence's n-grams are its ranges together
+    parts: list[list[tuple[int, int]]]
 
 
-def _sentence_words(doc: Doc) -> _SentenceWords:
-    """Built once per document for the whole body, so that no step loops over words in Python."""
+def _doc_grams(doc: Doc, block: _Block) -> _DocGrams:
+    """What a model's word block sees in the document, and in each sentence: pointing at the
+    sentence that drives a score sums the very n-grams the model weighed. Once per document
+    and analyzer. On ASCII text a sentence's n-grams are ranges of the whole text's (its
+    unigrams, then its bigrams...), found by counting tokens (`_piece_tokens`); elsewhere
+    each sentence is analyzed on its own."""
     cache = _cache_of(doc)
-    got: _SentenceWords | None = cache.get("sentence_words")
+    key = ("doc_grams", block.key)
+    got: _DocGrams | None = cache.get(key)
     if got is None:
-        lowers = doc.word_table.lowers
-        keep = list(map(gt, map(len, lowers), repeat(1)))
-        words = list(compress(lowers, keep))
-        kept_before = list(accumulate(keep, initial=0))  # words kept before the i-th doc word
-        ranges = []
-        for s in doc.sentences:
-            lo, hi = doc.word_range(s)
-            ranges.append(((s.start, s.end), kept_before[lo], kept_before[hi]))
-        pairs = list(map(" ".join, zip(words, words[1:], strict=False)))
-        got = cache["sentence_words"] = _SentenceWords(words, pairs, ranges)
+        assert block.pattern is not None
+        text = doc.text.lower() if block.lowercase else doc.text
+        pieces = _piece_tokens(text, doc.sentences, block.pattern)
+        if pieces is None:
+            pool: list[str] = []
+            part = []
+            for s in doc.sentences:
+                start = len(pool)
+                pool += word_ngrams(text[s.start : s.end], block.lo, block.hi, block.pattern)
+                part.append((start, len(pool)))
+            whole = word_ngrams(text, block.lo, block.hi, block.pattern)
+            got = _DocGrams(whole, pool, [part])
+        else:
+            toks, ranges = pieces
+            whole, parts, offset = [], [], 0
+            for n, grams in _ngrams_by_n(toks, block.lo, block.hi):
+                # the n-grams inside tokens a..b - 1 are those starting at a..b - n
+                parts.append([(offset + a, offset + max(a, b - n + 1)) for a, b in ranges])
+                whole += grams
+                offset += len(grams)
+            got = _DocGrams(whole, whole, parts)
+        cache[key] = got
     return got
 
 
-def _sentence_grams(doc: Doc) -> list[tuple[tuple[int, int], list[str], list[str]]]:
-    """Each sentence's words (longer than one letter) and word pairs."""
-    words, pairs, ranges = _sentence_words(doc)
-    return [(span, words[a:b], pairs[a : max(a, b - 1)]) for span, a, b in ranges]
+def _ngrams_by_n(toks: list[str], lo: int, hi: int) -> list[tuple[int, list[str]]]:
+    """`word_ngrams`'s n-grams of `toks`, by n in its order: the i-th joins `toks[i : i + n]`."""
+    out = [(1, toks)] if lo == 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        if n == 2:
+            out.append((2, list(map(" ".join, zip(toks, toks[1:], strict=False)))))
+        else:
+            out.append((n, [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)]))
+    return out
 
 
-_present = partial(filter, partial(is_not, None))  # drops the None of a failed `dict.get`
+def _piece_tokens(
+    text: str, spans: list[Span], pattern: re.Pattern[str]
+) -> tuple[list[str], list[tuple[int, int]]] | None:
+    """`tokens(text)` and each span's range of them, on the ASCII fast path of `tokens` (None
+    elsewhere, or when a span edge falls inside a run of word characters).
 
-_SentencePositions = list[tuple[tuple[int, int], list[int], list[int]]]
-
-
-def _sentence_positions(
-    doc: Doc, vec: _Vector, key: Any, vectors: dict[Any, Any]
-) -> _SentencePositions:
-    """Per sentence, the vector entries of its words and of its word pairs (those the vector
-    holds, in sentence order), once per vector: every body model then only sums them."""
-    positions: _SentencePositions | None = vectors.get(("sentences", key))
-    if positions is None:
-        where = dict(zip(vec.terms, range(len(vec.terms)), strict=True)).get
-        words, pairs, ranges = _sentence_words(doc)
-        word_at = list(map(where, words))
-        pair_at = list(map(where, pairs))
-        positions = [
-            (span, list(_present(word_at[a:b])), list(_present(pair_at[a : max(a, b - 1)])))
-            for span, a, b in ranges
-        ]
-        vectors[("sentences", key)] = positions
-    return positions
+    A token is a run of two or more word characters: on a mask of the text, a space and then
+    "a" per word character and " " per other, each token starts one " aa" (and occurrences
+    never overlap). So the tokens before an edge are counted in C, not found word by word."""
+    if pattern.pattern != SKLEARN_TOKEN_PATTERN or not text.isascii():
+        return None
+    mask = b" " + text.encode("ascii").translate(_WORD_MASK)  # mask[i + 1] is text[i]'s
+    count = mask.count
+    ranges: list[tuple[int, int]] = []
+    before = prev = 0  # tokens before `prev`, the last edge counted to
+    for start, end in spans:
+        # `mask[e : e + 2]` holds the characters either side of edge e
+        if start < prev or mask[start : start + 2] == b"aa" or mask[end : end + 2] == b"aa":
+            return None
+        # the occurrences at i with prev - 1 <= i <= edge - 2: tokens starting in between
+        a = before + count(b" aa", max(prev - 1, 0), start + 1)
+        before = a + count(b" aa", max(start - 1, 0), end + 1)
+        ranges.append((a, before))
+        prev = end
+    return tokens(text, pattern), ranges
 
 
 def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | None:
-    """The body sentence whose words push the model's score furthest in `sign`'s direction."""
+    """The body sentence whose n-grams push the model's score furthest in `sign`'s direction:
+    each n-gram weighs its share of the word block's contribution (one occurrence's)."""
     m = _model(rating)
     if m is None or not doc.sentences:
         return None
     cache = _cache_of(doc)
     vectors = cache.get("body_vectors", {}) if cache.get("body_text") == doc.text else {}
-    word_blocks = [b for b in m.blocks if b.kind == "word"]
+    totals = [0.0] * len(doc.sentences)
+    zero = repeat(0.0)
+    for block in m.blocks:
+        if block.kind != "word":
+            continue
+        grams = _doc_grams(doc, block)
+        vectors.setdefault(block.key, grams.whole)  # the n-grams `_vector` would compute
+        terms = m._vector(block, doc.text, vectors).terms
+        share = dict(zip(terms, m._shares(block, doc.text, vectors), strict=True)).get
+        shares = list(map(share, grams.pool, zero))
+        for part in grams.parts:
+            totals = list(map(add, totals, [sum(shares[a:b]) for a, b in part]))
     best, best_span = 0.0, None
-    if len(word_blocks) != 1:  # the general case: weights summed over the word blocks
-        get = m.term_weights(doc.text, vectors).get
-        zero = repeat(0.0)
-        for span, words, pairs in _sentence_grams(doc):
-            total = sum(map(get, words, zero))
-            total += sum(map(get, pairs, zero))
-            if sign * total > best:
-                best, best_span = sign * total, span
-        return best_span
-    # One word block (the body models): look the sentence's n-grams up by vector entry. Words
-    # the vector lacks weigh 0.0, and adding 0.0 leaves a float sum as it is, so skip them.
-    block = word_blocks[0]
-    vec = m._vector(block, doc.text, vectors)
-    share = m._shares(block, doc.text, vectors).__getitem__
-    for span, words_at, pairs_at in _sentence_positions(
-        doc, vec, (block.key, block.vocab_id), vectors
-    ):
-        total = sum(map(share, words_at))
-        total += sum(map(share, pairs_at))
+    for s, total in zip(doc.sentences, totals, strict=True):
         if sign * total > best:
-            best, best_span = sign * total, span
+            best, best_span = sign * total, (s.start, s.end)
     return best_span
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         readability: dict[str, float | int]
         rule_findings: dict[tuple[str, str], list[Finding]]  # by (rule code, kind)
         self_orientation: dict[str, Any]
-        learned: dict[str | tuple[str, str], Any]
+        learned: dict[Any, Any]  # by name, or by (name, analyzer or kind)
         corpus_matches: list[Any]
 
 

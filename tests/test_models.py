@@ -235,6 +235,53 @@ def test_lexical_features_equal_a_plain_regex_transcription_bit_for_bit():
             assert got == array("d", _lexical_features_by_regex(text)).tobytes(), text
 
 
+def test_sentence_grams_are_the_analyzer_applied_to_each_sentence():
+    """`top_sentence` weighs each sentence's own n-grams, and the body models score the whole
+    text's; on ASCII text both come from one tokenization per sentence, which must give what
+    the word analyzer gives on each piece (random texts, with words split by sentence edges)."""
+    import random
+
+    from classifiers.text import Doc, Span
+
+    block = next(b for b in learned.model("lemming").blocks if b.kind == "word")
+
+    def analyze(t: str) -> list[str]:
+        return learned.word_ngrams(t.lower(), block.lo, block.hi, block.pattern)
+
+    rng = random.Random(1)
+    pieces = list("aZ9_'’ .!?\n,-") + [
+        "We",
+        "don't",
+        "Hi Sam,",
+        "U.S. ",
+        "3.5",
+        "é",
+        "\n\n",
+        "\n10. ",
+    ]
+    for _ in range(3_000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        for text in (t, t.replace("’", "'").replace("é", "e")):
+            doc = Doc(text)
+            grams = learned._doc_grams(doc, block)
+            assert grams.whole == analyze(text)
+            by_sentence = [
+                [g for part in grams.parts for g in grams.pool[slice(*part[i])]]
+                for i in range(len(doc.sentences))
+            ]
+            assert by_sentence == [analyze(text[s.start : s.end]) for s in doc.sentences]
+            # any spans, not only the segmenter's: edges inside a word, tokens in the gaps
+            cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 6)))
+            spans = [Span(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False)]
+            got = learned._piece_tokens(text, spans, block.pattern)
+            if got is not None:
+                toks, ranges = got
+                assert toks == learned.tokens(text, block.pattern)
+                assert [toks[a:b] for a, b in ranges] == [
+                    learned.tokens(text[s.start : s.end], block.pattern) for s in spans
+                ]
+
+
 def test_headline_audit_blends_the_learned_score_and_explains_it():
     bait = audit("You won't believe what this CEO said about pipeline", kind="headline")
     plain = audit("Revised SOW for the Q3 warehouse audit", kind="headline")
