@@ -58,8 +58,13 @@ def test_sentences_split_at_ends_but_not_after_abbreviations_or_initials():
     ]
 
 
-@settings(max_examples=400, deadline=None)
-@given(TEXTS)
+# Character by character: letters of both cases, digits, joiners alone and in runs, non-ASCII
+# letters (not word characters to `_WORD`), underscores and spaces of several kinds.
+WORDY = st.text(alphabet="aZq09'’-_ .é\u00a0\nİſ", max_size=40)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(TEXTS, WORDY))
 def test_word_table_equals_the_word_regex_match_by_match(text):
     found = list(_WORD.finditer(text))
     doc = Doc(text)
