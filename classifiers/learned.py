@@ -662,6 +662,20 @@ def _piece_tokens(
     return tokens(text, pattern), ranges
 
 
+def _pool_entries(
+    m: LinearModel, block: _Block, text: str, grams: _DocGrams, vectors: dict[Any, Any]
+) -> list[int]:
+    """Per n-gram of `grams.pool`, its entry in the document's vector (one past the last when
+    the vocabulary lacks it); once per document and vocabulary, for every rating's pointing."""
+    key = ("pool", block.key, block.vocab_id)
+    entries: list[int] | None = vectors.get(key)
+    if entries is None:
+        terms = m._vector(block, text, vectors).terms
+        entry = {term: i for i, term in enumerate(terms)}.get
+        entries = vectors[key] = list(map(entry, grams.pool, repeat(len(terms))))
+    return entries
+
+
 def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | None:
     """The body sentence whose n-grams push the model's score furthest in `sign`'s direction:
     each n-gram weighs its share of the word block's contribution (one occurrence's)."""
@@ -671,15 +685,14 @@ def top_sentence(doc: Doc, rating: str, sign: float = 1.0) -> tuple[int, int] | 
     cache = _cache_of(doc)
     vectors = cache.get("body_vectors", {}) if cache.get("body_text") == doc.text else {}
     totals = [0.0] * len(doc.sentences)
-    zero = repeat(0.0)
     for block in m.blocks:
         if block.kind != "word":
             continue
         grams = _doc_grams(doc, block)
         vectors.setdefault(block.key, grams.whole)  # the n-grams `_vector` would compute
-        terms = m._vector(block, doc.text, vectors).terms
-        share = dict(zip(terms, m._shares(block, doc.text, vectors), strict=True)).get
-        shares = list(map(share, grams.pool, zero))
+        shares = m._shares(block, doc.text, vectors)
+        shares.append(0.0)  # the share of an n-gram outside the vocabulary
+        shares = list(map(shares.__getitem__, _pool_entries(m, block, doc.text, grams, vectors)))
         for part in grams.parts:
             totals = list(map(add, totals, [sum(shares[a:b]) for a, b in part]))
     best, best_span = 0.0, None
