@@ -138,7 +138,8 @@ class _Found:
         return out
 
 
-_RUN = re.compile("  +")
+_RUN = re.compile("   *")  # runs of two or more: written so that the regex engine can skip
+# ahead to each "  " (a literal start), not try a match at every space
 
 
 def _found(doc: Doc) -> _Found:
@@ -158,27 +159,34 @@ def _subset(keys: frozenset[str], scanned: frozenset[str]) -> bool:
     return keys <= scanned
 
 
-_ODD_FOLDS = re.compile("[ıſ]")  # re.IGNORECASE matches them to i/s; .lower() keeps them
-
-
 _SPACES = {cp: " " for cp in range(0x3001) if chr(cp).isspace()}  # what `\s` matches
+# the same for ASCII text, as a bytes table: `bytes.translate` is a table look-up per byte
+_ASCII_SPACES = bytes.maketrans(
+    bytes(c for c in _SPACES if c < 128), b" " * sum(c < 128 for c in _SPACES)
+)
 
 
 def folded(doc: Doc) -> str:
     """The text lower-cased with every space character as " " (same length as the text)."""
     text = doc.memo.get("folded")
     if text is None:
-        text = doc.memo["folded"] = doc.lower.translate(_SPACES)
+        lower = doc.lower
+        if lower.isascii():
+            text = lower.encode("ascii").translate(_ASCII_SPACES).decode("ascii")
+        else:
+            text = lower.translate(_SPACES)
+        doc.memo["folded"] = text
     return text
 
 
 def usable(doc: Doc) -> bool:
-    """The lower-cased text lines up with the text and holds every case-insensitive match."""
+    """The lower-cased text lines up with the text and holds every case-insensitive match
+    (re.IGNORECASE matches "ı" and "ſ" to i and s; `.lower()` keeps them)."""
     ok = doc.memo.get("needles_usable")
     if ok is None:
-        ok = doc.memo["needles_usable"] = len(doc.lower) == len(doc.text) and not _ODD_FOLDS.search(
-            doc.text
-        )
+        text = doc.text
+        ok = len(doc.lower) == len(text) and "ı" not in text and "ſ" not in text
+        doc.memo["needles_usable"] = ok
     return ok
 
 

@@ -159,3 +159,22 @@ def test_text_whose_case_folding_shifts_offsets_skips_the_prefilter():
     assert not needles.usable(doc)
     rx = re.compile(r"we\s+may", re.I)
     assert [m.span() for m in needles.matches(doc, rx)] == [m.span() for m in rx.finditer(doc.text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=60),
+        st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=60),
+    )
+)
+def test_the_folded_text_is_the_lower_cased_text_with_every_space_as_one_blank(text):
+    doc = Doc(text)
+    expected = "".join(" " if c.isspace() else c for c in text.lower())
+    assert needles.folded(doc) == expected
+
+
+@pytest.mark.parametrize("odd", ["ı", "ſ"])
+def test_text_with_a_letter_that_ignorecase_folds_but_lower_keeps_skips_the_prefilter(odd):
+    assert needles.usable(Doc("we may not"))
+    assert not needles.usable(Doc(f"we may not, {odd}"))
