@@ -14,8 +14,12 @@ quoted speech or after "not" is the false-alarm pattern users hate in alex and p
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, partial
+from itertools import repeat
+from operator import itemgetter
+from re import _parser  # type: ignore[attr-defined]  # private: typeshed has no stub
 from typing import Any, NamedTuple, TypeVar
 
 from classifiers import needles
@@ -30,7 +34,7 @@ from classifiers.rules import (
     rules_by_code,
     run_rule,
 )
-from classifiers.text import Doc, Span
+from classifiers.text import Doc, Span, WordTable
 
 T = TypeVar("T")
 
@@ -92,7 +96,9 @@ _NEGATION = re.compile(
 
 def doc_cache(doc: Doc, key: str, compute: Callable[[], T]) -> T:
     """Per-document memo, so several rules can share one pass over the sentences."""
-    store = doc.memo.setdefault("self_orientation", {})
+    store = doc.memo.get("self_orientation")
+    if store is None:  # not `setdefault`: that built a new dict on every call
+        store = doc.memo["self_orientation"] = {}
     if key not in store:
         store[key] = compute()
     return store[key]
@@ -100,10 +106,10 @@ def doc_cache(doc: Doc, key: str, compute: Callable[[], T]) -> T:
 
 def in_quotes(text: str, start: int, pos: int) -> bool:
     """Is `pos` inside quoted speech that opened in the same sentence?"""
-    seg = text[start:pos]
-    if seg.count("“") > seg.count("”"):
+    # counted in place: slicing the sentence out cost a copy per match
+    if text.count("“", start, pos) > text.count("”", start, pos):
         return True
-    return seg.count('"') % 2 == 1
+    return text.count('"', start, pos) % 2 == 1
 
 
 def negated(text: str, sentence_start: int, pos: int) -> bool:
@@ -118,14 +124,19 @@ def is_question(doc: Doc, span: Span) -> bool:
 
 
 class Frame(NamedTuple):
-    """Who one sentence is about: `self`, `reader` or `other`; the subject's span (a tuple:
-    one is built per sentence of every audit)."""
+    """Who one sentence is about: `self`, `reader` or `other`; the subject's span, and where
+    the main clause starts (a tuple: one is built per sentence of every audit)."""
 
     span: Span
     about: str
     subject_start: int
     subject_end: int
     mentions_reader: bool
+    clause_start: int  # for the opening rules: what they match from
+
+
+# built in C: the generated `Frame.__new__` is a Python call per sentence
+_new_frame = partial(tuple.__new__, Frame)
 
 
 def self_names(doc: Doc) -> frozenset[str]:
@@ -154,80 +165,62 @@ def self_names(doc: Doc) -> frozenset[str]:
     return doc_cache(doc, "self_names", compute)
 
 
-class SentenceWords(NamedTuple):
-    """One sentence's slice of the document's word table (no `Word` object per word)."""
-
-    starts: list[int]
-    ends: list[int]
-    lowers: list[str]
-
-
-def _main_clause(doc: Doc, span: Span, words: SentenceWords) -> tuple[int, bool]:
-    """Index of the main clause's first word, and whether a lead-in clause names the reader."""
-    starts, ends, lowers = words
-    i, n = 0, len(lowers)
-    while i < n - 1 and lowers[i] in _MARKERS:
+def _main_clause(text: str, end: int, table: WordTable, lo: int, hi: int) -> tuple[int, bool]:
+    """Index of the main clause's first word in the sentence whose words are `lo:hi` in the
+    document's word table (and which ends at `end`), and whether a lead-in clause names the
+    reader."""
+    starts, ends, lowers = table
+    i = lo
+    while i < hi - 1 and lowers[i] in _MARKERS:
         i += 1
-    if i < n and lowers[i] in _LEAD_INS:
-        comma = doc.text.find(",", ends[i], span.end)
+    if i < hi and lowers[i] in _LEAD_INS:
+        comma = text.find(",", ends[i], end)
         if comma != -1:
-            j = i
-            while j < n and starts[j] < comma:
-                j += 1
-            if j < n and j - i <= 30:
+            j = bisect_left(starts, comma, i, hi)  # the first word after the comma
+            if j < hi and j - i <= 30:
                 lead_reader = not READER_WORDS.isdisjoint(lowers[i:j])
-                while j < n - 1 and lowers[j] in _MARKERS:
+                while j < hi - 1 and lowers[j] in _MARKERS:
                     j += 1
                 return j, lead_reader
     return i, False
 
 
-def _frame(doc: Doc, span: Span, words: SentenceWords, names: frozenset[str]) -> Frame:
-    starts, ends, lowers = words
-    mentions_reader = not READER_WORDS.isdisjoint(lowers)
-    i, lead_reader = _main_clause(doc, span, words)
-    n = len(lowers)
-    if i < n and lowers[i] in _WH:
+def _frame(
+    text: str, span: Span, table: WordTable, lo: int, hi: int, names: frozenset[str]
+) -> Frame:
+    """The frame of the sentence `span`, whose words are `lo:hi` in the word table (indices
+    into the document's table: no lists sliced per sentence)."""
+    starts, ends, lowers = table
+    mentions_reader = not READER_WORDS.isdisjoint(lowers[lo:hi])
+    i, lead_reader = _main_clause(text, span.end, table, lo, hi)
+    clause = starts[i] if i < hi else span.start
+    if i < hi and lowers[i] in _WH:
         i += 1
-    if i < n - 1 and lowers[i] in _AUX:
+    if i < hi - 1 and lowers[i] in _AUX:
         i += 1  # question inversion: "Do you…", "How are you…", "Can we…"
-    if i >= n:
-        return Frame(span, "other", span.start, span.start, mentions_reader)
+    if i >= hi:
+        return _new_frame((span, "other", span.start, span.start, mentions_reader, clause))
     word = lowers[i].replace("’", "'").removesuffix("'s")
     about, end = "other", ends[i]
-    if word == "let's" or (word == "let" and i + 2 < n and lowers[i + 2] == "know"):
+    if word == "let's" or (word == "let" and i + 2 < hi and lowers[i + 2] == "know"):
         about = "other"
-    elif word == "let" and i + 1 < n and lowers[i + 1] == "me":
+    elif word == "let" and i + 1 < hi and lowers[i + 1] == "me":
         about, end = "self", ends[i + 1]
-    elif word in ("my", "our") and i + 1 < n and lowers[i + 1] in _SHARED_NOUNS:
+    elif word in ("my", "our") and i + 1 < hi and lowers[i + 1] in _SHARED_NOUNS:
         about = "other"
     elif word in SELF_WORDS or word in names:
         about = "self"
-        if word in ("my", "our") and i + 1 < n:
+        if word in ("my", "our") and i + 1 < hi:
             end = ends[i + 1]
-        if not _ATTENDING.isdisjoint(lowers[i + 1 : i + 5]) and not READER_WORDS.isdisjoint(
-            lowers[i + 1 :]
+        if not _ATTENDING.isdisjoint(lowers[i + 1 : min(i + 5, hi)]) and not (
+            READER_WORDS.isdisjoint(lowers[i + 1 : hi])
         ):
             about = "reader"
         elif lead_reader:
             about = "reader"
     elif word in READER_WORDS:
         about = "reader"
-    return Frame(span, about, starts[i], end, mentions_reader)
-
-
-def sentence_words(doc: Doc) -> list[tuple[Span, SentenceWords]]:
-    """Each sentence with its words (two bisects per sentence, no per-word Python loop)."""
-
-    def compute() -> list[tuple[Span, SentenceWords]]:
-        starts, ends, lowers = doc.word_table
-        out = []
-        for span in doc.sentences:
-            lo, hi = doc.word_range(span)
-            out.append((span, SentenceWords(starts[lo:hi], ends[lo:hi], lowers[lo:hi])))
-        return out
-
-    return doc_cache(doc, "sentence_words", compute)
+    return _new_frame((span, about, starts[i], end, mentions_reader, clause))
 
 
 def frames(doc: Doc) -> list[Frame]:
@@ -236,13 +229,15 @@ def frames(doc: Doc) -> list[Frame]:
 
     def compute() -> list[Frame]:
         names = self_names(doc)
-        text = doc.text
+        text, table, spans = doc.text, doc.word_table, doc.sentences
+        # every sentence's word range (as `doc.word_range`), bisected in C
+        los = map(bisect_left, repeat(table.starts), map(itemgetter(0), spans))
+        his = map(bisect_left, repeat(table.starts), map(itemgetter(1), spans))
         greeting_or_sign_off = _GREETING_OR_SIGN_OFF.match
         return [
-            _frame(doc, span, words, names)
-            for span, words in sentence_words(doc)
-            if len(words.lowers) >= 3
-            and not greeting_or_sign_off(text[span.start : span.end].strip())
+            _frame(text, span, table, lo, hi, names)
+            for span, lo, hi in zip(spans, los, his, strict=True)
+            if hi - lo >= 3 and not greeting_or_sign_off(text[span.start : span.end].strip())
         ]
 
     return doc_cache(doc, "frames", compute)
@@ -355,6 +350,7 @@ class _Guard(NamedTuple):
 
     rx: re.Pattern[str] | None
     keys: frozenset[str] | None  # for `_matches`
+    split: _Split | None
     require: re.Pattern[str] | None
     skip: re.Pattern[str] | None
     skip_quoted: bool
@@ -366,9 +362,11 @@ def _guard(rule: Rule) -> _Guard:
     guard = _GUARDS.get(rule.code)
     if guard is None:
         rx, p = rule_regex(rule), rule.params
+        keys = _sentence_keys(rule, rx) if rx is not None else None
         guard = _GUARDS[rule.code] = _Guard(
             rx,
-            _sentence_keys(rule, rx) if rx is not None else None,
+            keys,
+            _split(rule, rx) if rx is not None and keys is not None else None,
             rule_regex(rule, "require"),
             rule_regex(rule, "skip"),
             bool(p.get("skip_quoted", True)),
@@ -381,6 +379,56 @@ def _guard(rule: Rule) -> _Guard:
 _GUARDS: dict[str, _Guard] = {}  # by rule code, as `rule_regex` keeps the regexes
 
 
+class _Split(NamedTuple):
+    """A rule's patterns when some have a literal start and the regex as a whole has none:
+    the starts of those come from `needles.starts`, and only the others are scanned for.
+    Scanning every position of a sentence for all the patterns was most of such a rule's cost."""
+
+    prefixes: frozenset[str]  # of the patterns that have a literal start
+    scan: re.Pattern[str]  # matches (empty) where one of the other patterns matches
+
+
+def _split(rule: Rule, rx: re.Pattern[str]) -> _Split | None:
+    """For `rx`, the rule's `patterns` joined (`rule_regex`); None where splitting could change
+    a result: with groups (a back-reference may cross patterns) or with empty matches (after
+    one, `finditer` tries the same position again)."""
+    patterns = rule.params.get("patterns")
+    if rx.groups or rule.params.get("phrases") or not isinstance(patterns, list):
+        return None
+    if _parser.parse(rx.pattern, rx.flags).getwidth()[0] == 0:
+        return None
+    fixed = [needles.literal_prefixes(p, rx.flags) for p in patterns]
+    rest = [p for p, f in zip(patterns, fixed, strict=True) if f is None]
+    if len(rest) == len(patterns):
+        return None
+    scan = "|".join(f"(?:{p})" for p in rest)
+    return _Split(frozenset().union(*filter(None, fixed)), re.compile(f"(?={scan})", rx.flags))
+
+
+def _split_matches(
+    doc: Doc, rx: re.Pattern[str], keys: frozenset[str], split: _Split
+) -> Iterator[re.Match[str]]:
+    """What `_matches(doc, rx, keys)` yields, with `rx` tried only where one of its patterns
+    can match (as in `needles.matches`: in order, skipping what the last match covered)."""
+    text = doc.text
+    fixed = needles.starts(doc, split.prefixes)
+    for start, end in needles.sentences_with(doc, keys):
+        lo = bisect_left(fixed, start)
+        at = fixed[lo : bisect_left(fixed, end, lo)]
+        at.extend(m.start() for m in split.scan.finditer(text, start, end))
+        at.sort()
+        last = start
+        for pos in at:
+            if pos < last:
+                continue
+            m = rx.match(text, pos, end)
+            if m is None:
+                last = pos + 1
+            else:
+                last = m.end()
+                yield m
+
+
 def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
     """Matches of the rule's list or patterns, skipping quoted speech and, if asked, negations,
     questions, and sentences lacking `require` or containing `skip`."""
@@ -389,7 +437,11 @@ def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
         return
     text, sentence_at = doc.text, doc.sentence_at
     require, skip = g.require, g.skip
-    for m in _matches(doc, g.rx, g.keys):
+    if g.split is not None and g.keys is not None and needles.usable(doc):
+        found = _split_matches(doc, g.rx, g.keys, g.split)
+    else:
+        found = _matches(doc, g.rx, g.keys)
+    for m in found:
         start, end = m.span()
         if end == start:
             continue
@@ -453,13 +505,8 @@ def opening(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
         return
     names = self_names(doc)
     name_rx = rule_regex(rule, "named")
-    words_by_start = doc_cache(
-        doc, "words_by_start", lambda: {span.start: words for span, words in sentence_words(doc)}
-    )
     for f in opening_frames(doc, int(rule.params.get("sentences", 2))):
-        words = words_by_start[f.span.start]
-        i, _ = _main_clause(doc, f.span, words)
-        start = words.starts[i] if i < len(words.lowers) else f.span.start
+        start = f.clause_start
         if skip is not None and needles.search(doc, skip, f.span.start, f.span.end):
             continue
         m = rx.match(doc.text, start, f.span.end)
