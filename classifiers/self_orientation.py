@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from functools import cache, partial
 from itertools import repeat
 from operator import itemgetter
-from re import _parser  # type: ignore[attr-defined]  # private: typeshed has no stub
 from typing import Any, NamedTuple, TypeVar
 
 from classifiers import needles
@@ -77,8 +76,9 @@ _SIGN_OFF = re.compile(
 )
 # Either of the two, in one match per sentence (a top-level alternation matches when either does).
 _GREETING_OR_SIGN_OFF = re.compile(f"(?:{_GREETING.pattern})|(?:{_SIGN_OFF.pattern})", re.I)
+# Used with `match` at a sentence's start (so no "^": it would hold only at the text's start).
 _PLEASANTRY = re.compile(
-    r"^(?:i\s+)?hope\b|^happy\s+\w+day\b|^i trust (?:this|you)\b|^how are you\b|^good (?:morning|afternoon)\b",
+    r"(?:i\s+)?hope\b|happy\s+\w+day\b|i trust (?:this|you)\b|how are you\b|good (?:morning|afternoon)\b",
     re.I,
 )
 # Names the writer uses for their own company: "I'm the AE at Acme Cloud", "here at Acme".
@@ -350,7 +350,6 @@ class _Guard(NamedTuple):
 
     rx: re.Pattern[str] | None
     keys: frozenset[str] | None  # for `_matches`
-    split: _Split | None
     require: re.Pattern[str] | None
     skip: re.Pattern[str] | None
     skip_quoted: bool
@@ -362,11 +361,9 @@ def _guard(rule: Rule) -> _Guard:
     guard = _GUARDS.get(rule.code)
     if guard is None:
         rx, p = rule_regex(rule), rule.params
-        keys = _sentence_keys(rule, rx) if rx is not None else None
         guard = _GUARDS[rule.code] = _Guard(
             rx,
-            keys,
-            _split(rule, rx) if rx is not None and keys is not None else None,
+            _sentence_keys(rule, rx) if rx is not None else None,
             rule_regex(rule, "require"),
             rule_regex(rule, "skip"),
             bool(p.get("skip_quoted", True)),
@@ -379,56 +376,6 @@ def _guard(rule: Rule) -> _Guard:
 _GUARDS: dict[str, _Guard] = {}  # by rule code, as `rule_regex` keeps the regexes
 
 
-class _Split(NamedTuple):
-    """A rule's patterns when some have a literal start and the regex as a whole has none:
-    the starts of those come from `needles.starts`, and only the others are scanned for.
-    Scanning every position of a sentence for all the patterns was most of such a rule's cost."""
-
-    prefixes: frozenset[str]  # of the patterns that have a literal start
-    scan: re.Pattern[str]  # matches (empty) where one of the other patterns matches
-
-
-def _split(rule: Rule, rx: re.Pattern[str]) -> _Split | None:
-    """For `rx`, the rule's `patterns` joined (`rule_regex`); None where splitting could change
-    a result: with groups (a back-reference may cross patterns) or with empty matches (after
-    one, `finditer` tries the same position again)."""
-    patterns = rule.params.get("patterns")
-    if rx.groups or rule.params.get("phrases") or not isinstance(patterns, list):
-        return None
-    if _parser.parse(rx.pattern, rx.flags).getwidth()[0] == 0:
-        return None
-    fixed = [needles.literal_prefixes(p, rx.flags) for p in patterns]
-    rest = [p for p, f in zip(patterns, fixed, strict=True) if f is None]
-    if len(rest) == len(patterns):
-        return None
-    scan = "|".join(f"(?:{p})" for p in rest)
-    return _Split(frozenset().union(*filter(None, fixed)), re.compile(f"(?={scan})", rx.flags))
-
-
-def _split_matches(
-    doc: Doc, rx: re.Pattern[str], keys: frozenset[str], split: _Split
-) -> Iterator[re.Match[str]]:
-    """What `_matches(doc, rx, keys)` yields, with `rx` tried only where one of its patterns
-    can match (as in `needles.matches`: in order, skipping what the last match covered)."""
-    text = doc.text
-    fixed = needles.starts(doc, split.prefixes)
-    for start, end in needles.sentences_with(doc, keys):
-        lo = bisect_left(fixed, start)
-        at = fixed[lo : bisect_left(fixed, end, lo)]
-        at.extend(m.start() for m in split.scan.finditer(text, start, end))
-        at.sort()
-        last = start
-        for pos in at:
-            if pos < last:
-                continue
-            m = rx.match(text, pos, end)
-            if m is None:
-                last = pos + 1
-            else:
-                last = m.end()
-                yield m
-
-
 def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
     """Matches of the rule's list or patterns, skipping quoted speech and, if asked, negations,
     questions, and sentences lacking `require` or containing `skip`."""
@@ -437,11 +384,7 @@ def guarded_hits(doc: Doc, rule: Rule) -> Iterator[tuple[re.Match[str], Span]]:
         return
     text, sentence_at = doc.text, doc.sentence_at
     require, skip = g.require, g.skip
-    if g.split is not None and g.keys is not None and needles.usable(doc):
-        found = _split_matches(doc, g.rx, g.keys, g.split)
-    else:
-        found = _matches(doc, g.rx, g.keys)
-    for m in found:
+    for m in _matches(doc, g.rx, g.keys):
         start, end = m.span()
         if end == start:
             continue

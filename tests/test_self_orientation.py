@@ -7,16 +7,8 @@ from pathlib import Path
 import pytest
 
 from auditor import Config, audit
-from classifiers.rules import Fix, Rule, load_rules, rule_needles, rule_regex
-from classifiers.self_orientation import (
-    _guard,
-    _matches,
-    _split,
-    _split_matches,
-    frame_counts,
-    frames,
-    in_quotes,
-)
+from classifiers.rules import load_rules, rule_needles, rule_regex
+from classifiers.self_orientation import frame_counts, frames, in_quotes
 from classifiers.text import Doc
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"
@@ -210,47 +202,24 @@ def test_needles_are_declared_only_where_a_regex_has_no_literal_start(rule):
     assert any(literal_prefixes(rx.pattern, rx.flags) is None for rx in regexes), rule.code
 
 
-SPLIT = [r for r in load_rules() if _guard(r).split is not None]
-# one pattern's match starting inside another's, several in a sentence, none at all
-SPLIT_TEXTS = [
-    "Honestly, Wave might be a better fit without any new tool; I'd recommend trying Wave.",
-    "If you only need invoices, Wave is cheaper. You may not need a vendor, or us.",
-    "Acme may not be the right fit, and we're not the right partner: a spreadsheet may be better.",
-    "According to Gartner, the Forrester 2025 report found that Acme's guide shows the docs.",
-    "The 2024 study by Forrester says https://example.com/guide is a Stripe's guide example.",
-    "Nothing here at all.",
-]
-
-
-@pytest.mark.parametrize("rule", SPLIT, ids=[r.code for r in SPLIT])
-def test_split_patterns_find_what_the_joined_regex_finds(rule):
-    """Trying the regex only where one of its patterns can start must find every match."""
-    g = _guard(rule)
-    assert g.rx is not None and g.keys is not None and g.split is not None
-    for text in [*SPLIT_TEXTS, *rule.fire, *rule.pass_, GOOD, BAD]:
-        doc = Doc(text)
-        want = [m.span() for m in _matches(doc, g.rx, g.keys)]
-        assert [m.span() for m in _split_matches(doc, g.rx, g.keys, g.split)] == want, text
-
-
-def test_patterns_are_not_split_where_that_could_change_a_match():
-    def split(patterns: list[str]):
-        code = f"XS{len(patterns)}{abs(hash(tuple(patterns)))}"  # `rule_regex` caches by code
-        params = {"patterns": patterns, "needles": ["fit"]}
-        r = Rule(code, "x", "self_orientation", "info", "", "", Fix("x"), (), (), params=params)
-        rx = rule_regex(r)
-        assert rx is not None
-        return _split(r, rx)
-
-    assert split([r"\bwithout\s+us\b", r"\b[A-Z]\w*\s+fit\b"]) is not None
-    assert split([r"\bwithout\s+us\b", r"(?:[A-Z]\w*\s+)?(?:fit)?"]) is None  # may be empty
-    assert split([r"\bwithout\s+(us)\b", r"\b[A-Z]\w*\s+fit\b"]) is None  # a group
-    assert split([r"\b[A-Z]\w*\s+fit\b"]) is None  # nothing to take apart
-
-
 def test_in_quotes_counts_only_the_sentence_before_the_position():
     text = 'He said “we may not be the right fit” and "no".'
     assert in_quotes(text, 0, text.index("we"))
     assert not in_quotes(text, 0, text.index("and"))
     assert in_quotes(text, 0, text.index("no"))
     assert not in_quotes(text, text.index("we"), text.index("and"))  # the quote opened before
+
+
+def test_the_opening_skips_a_pleasantry_after_the_greeting():
+    from classifiers.self_orientation import opening_frames
+
+    text = (
+        "Hi Sam,\n\nI hope this email finds you well. We are the leading provider of revenue "
+        "intelligence. You mentioned that close takes nine days."
+    )
+    first = opening_frames(Doc(text))[0]
+    assert text[first.span.start :].startswith("We are the leading provider")
+    # a sentence that only starts like one is kept
+    text = "Hi Sam,\n\nHopefully the numbers help. We cut close to four days."
+    first = opening_frames(Doc(text))[0]
+    assert text[first.span.start :].startswith("Hopefully the numbers help")
