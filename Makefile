@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs: `make run` and `make test`. Each does its own set-up.
-PY ?= python3
+PY ?= $(shell sh scripts/pick-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 
