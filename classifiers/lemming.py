@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import Any
 
 from classifiers import needles
+from classifiers.prechecks import crowded_sentences
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.self_orientation import doc_cache
 from classifiers.text import Doc, Span
@@ -160,9 +162,13 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     kinds = _word_kinds(rule)
     min_words = int(rule.params.get("min_content_words", 4))
     text = doc.text
-    has_digit = _digit_search(text)
     starts, _, lowers = doc.word_table
-    for s in doc.sentences:
+    # Only a sentence with `min_words` generic words can fire: find those first, in C.
+    plain = "\0".join(lowers).replace("’", "'").split("\0") if "’" in text else lowers
+    generic = list(compress(starts, map(_generic_words(rule).__contains__, plain)))
+    sentences = doc.sentences
+    has_digit = _digit_search(text)
+    for s in map(sentences.__getitem__, sorted(crowded_sentences(doc, generic, min_words))):
         if s.end - s.start < 20:
             continue
         last = text[s.end - 1]  # a sentence ends on its punctuation: no slice needed to see "?"
@@ -223,6 +229,18 @@ def _word_kinds(rule: Rule) -> dict[str, int]:
         kinds.update(dict.fromkeys(_SELF, _SELF_WORD))
         _KINDS[rule.code] = kinds
     return kinds
+
+
+_GENERIC: dict[str, frozenset[str]] = {}
+
+
+def _generic_words(rule: Rule) -> frozenset[str]:
+    """The words `competitor_swap` counts as generic content: listed, not stop or self words."""
+    words = _GENERIC.get(rule.code)
+    if words is None:
+        kinds = _word_kinds(rule)
+        words = _GENERIC[rule.code] = frozenset(w for w, k in kinds.items() if k == _GENERIC_WORD)
+    return words
 
 
 _HASHTAG = re.compile(r"(?<![\w&/#])#[^\W\d_][\w]*")

@@ -250,10 +250,15 @@ def jargon_density(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Share of long (3+ syllable) words outside Dale-Chall's familiar list; names excluded."""
     if not _doc_level_applies(doc) or doc.word_count < int(rule.params.get("min_words", 25)):
         return
-    easy = easy_words()
-    if not easy:
+    if not easy_words():
         return  # without the familiar-word list every long word would count
-    counted = int(figures(doc)["words"])  # every word but bare numbers
+    max_share = float(rule.params.get("max_share", 0.18))
+    figs = figures(doc)
+    # jargon words are difficult words too: the rounded difficult share, plus more than its
+    # rounding, bounds the jargon share from above
+    if float(figs["difficult_word_share"]) + 0.001 <= max_share:
+        return
+    counted = int(figs["words"])  # every word but bare numbers
     table = doc.word_table
     flags = map(_JARGON.__getitem__, table.lowers)
     jargon: list[str] = []
@@ -266,7 +271,7 @@ def jargon_density(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
             continue  # capitalised mid-sentence words are names
         jargon.append(lower)
     share = len(jargon) / max(1, counted)
-    if share > float(rule.params.get("max_share", 0.18)):
+    if share > max_share:
         top = list(dict.fromkeys(sorted(jargon, key=lambda x: (-jargon.count(x), x))))[:3]
         examples = ", ".join(f"“{t}”" for t in top)
         yield Hit(None, None, {"share": f"{100 * share:.0f}", "examples": examples})

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from classifiers import needles
+from classifiers.prechecks import crowded_sentences, match_starts
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.text import Doc, Span
 
@@ -103,6 +104,9 @@ def repeated_buzz_modifier(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     rx = _param_regex(rule, "modifiers")
     min_count = int(rule.params.get("min_count", 3))
     window = int(rule.params.get("window_words", 60))
+    at = match_starts(doc, rx)
+    if at is not None and len(at) < min_count:
+        return  # fewer places a modifier could start than the repeats needed
     by_word: dict[str, list[tuple[int, int]]] = {}
     for m in needles.matches(doc, rx):
         by_word.setdefault(m.group().lower().replace("’", "'"), []).append((m.start(), m.end()))
@@ -127,6 +131,9 @@ def term_pileup(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Several distinct big technical terms in one sentence: talking over the reader."""
     rx = _param_regex(rule, "terms")
     min_terms = int(rule.params.get("min_terms", 3))
+    at = match_starts(doc, rx)
+    if at is not None and not crowded_sentences(doc, at, min_terms):
+        return  # no sentence has room for enough terms
     for found in _by_sentence(doc, rx):
         distinct = {m.group().lower() for m in found}
         if len(distinct) >= min_terms:
@@ -139,6 +146,9 @@ def stacked_hedges(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Hedge on hedge ("could possibly perhaps"): the claim dissolves. One hedge is honest."""
     rx = _param_regex(rule, "hedges")
     min_hedges = int(rule.params.get("min_hedges", 3))
+    at = match_starts(doc, rx)
+    if at is not None and not crowded_sentences(doc, at, 2):
+        return  # every finding needs two hedges in one sentence
     for in_sentence in _by_sentence(doc, rx):
         # "May" with a capital mid-sentence is the month, not a hedge.
         found = [m for m in in_sentence if m.group() != "May"]
@@ -161,6 +171,9 @@ def vague_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """ "I'll get back to you soon": a promise with no what or when cannot be kept or checked."""
     vague_acts = _param_regex(rule, "vague_acts")
     vague_times = _param_regex(rule, "vague_times")
+    acts_at, times_at = match_starts(doc, vague_acts), match_starts(doc, vague_times)
+    if acts_at == [] and times_at == []:
+        return  # every hit needs a vague act or a vague time
     verbs = _verb_regex(rule.code, tuple(rule.params.get("commit_verbs", ())))
     for s, promises in needles.by_sentence(doc, _I_WILL):
         if WHEN.search(doc.text, s.start, s.end):
