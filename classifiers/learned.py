@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 from math import log
 from operator import add, mul, sub, truediv
 from pathlib import Path
@@ -65,14 +65,8 @@ def tokens(text: str, pattern: re.Pattern[str]) -> list[str]:
 
 
 def word_ngrams(text: str, lo: int, hi: int, pattern: re.Pattern[str]) -> list[str]:
-    toks = tokens(text, pattern)
-    grams = list(toks) if lo == 1 else []
-    for n in range(max(lo, 2), min(hi, len(toks)) + 1):
-        if n == 2:
-            grams.extend(map(" ".join, zip(toks, toks[1:], strict=False)))
-        else:
-            grams.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
-    return grams
+    """sklearn's word analyzer after lower-casing: the unigrams, then the bigrams..."""
+    return list(chain.from_iterable(g for _, g in _ngrams_by_n(tokens(text, pattern), lo, hi)))
 
 
 def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:

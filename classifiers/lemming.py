@@ -13,7 +13,6 @@ from itertools import compress
 from typing import Any
 
 from classifiers import needles
-from classifiers.prechecks import crowded_sentences
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.self_orientation import doc_cache
 from classifiers.text import Doc, Span
@@ -168,7 +167,7 @@ def competitor_swap(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     generic = list(compress(starts, map(_generic_words(rule).__contains__, plain)))
     sentences = doc.sentences
     has_digit = _digit_search(text)
-    for s in map(sentences.__getitem__, sorted(crowded_sentences(doc, generic, min_words))):
+    for s in map(sentences.__getitem__, sorted(doc.crowded_sentences(generic, min_words))):
         if s.end - s.start < 20:
             continue
         last = text[s.end - 1]  # a sentence ends on its punctuation: no slice needed to see "?"

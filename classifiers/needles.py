@@ -113,6 +113,8 @@ class _Found:
 
     def find(self, keys: frozenset[str]) -> None:
         """Look directly for the `keys` the automaton lacked (they join it at its next build)."""
+        if _subset(keys, self.scanned):
+            return
         for k in keys - self.scanned - self.extra:
             self.extra.add(k)
             _pending.add(k)
@@ -124,8 +126,7 @@ class _Found:
         """Sorted start offsets of every occurrence of any of `keys` (shared: do not change)."""
         out = self.sorted.get(keys)
         if out is None:
-            if not _subset(keys, self.scanned):
-                self.find(keys)
+            self.find(keys)
             at = self.at
             # in C, walking the document's few keys; the order does not matter, the sort follows
             present = keys.intersection(at)
@@ -194,8 +195,7 @@ def present(doc: Doc, keys: frozenset[str]) -> dict[str, list[int]] | None:
     """The document's needles by key, with all of `keys` looked for; None when offsets cannot
     be trusted (then every gate must pass)."""
     found = _found(doc)
-    if not _subset(keys, found.scanned):
-        found.find(keys)
+    found.find(keys)
     return found.at if found.usable else None
 
 
@@ -210,7 +210,7 @@ _HELD: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
 
 def _hold(rx: re.Pattern[str]) -> tuple[re.Pattern[str], frozenset[str] | None]:
     """A compiled regex with its literal prefixes, by the regex's id (the regex kept, so the id
-    stays its own). Looked up per call of `matches` and `search`: a Pattern as a key hashes
+    stays its own). Looked up per call of `match_starts`: a Pattern as a key hashes
     its whole compiled code, and `literal_prefixes` hashes a new (pattern, flags) tuple."""
     if len(_HELD) > 4096:  # regexes compiled on the fly (a team's word lists) come and go
         _HELD.clear()
@@ -218,13 +218,22 @@ def _hold(rx: re.Pattern[str]) -> tuple[re.Pattern[str], frozenset[str] | None]:
     return held
 
 
-def search(doc: Doc, rx: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
-    """`rx.search(doc.text, start, end)`, trying only where one of its literal prefixes starts."""
+def match_starts(doc: Doc, rx: re.Pattern[str]) -> list[int] | None:
+    """Sorted offsets where a match of `rx` may start (one of its literal prefixes starts
+    there; shared: do not change the list); None when unknown: the regex has no literal
+    start, or the document's offsets cannot be trusted."""
     prefixes = (_HELD.get(id(rx)) or _hold(rx))[1]
     found = doc.memo.get("needles") or _found(doc)
     if prefixes is None or not found.usable:
+        return None
+    return found.starts(prefixes)
+
+
+def search(doc: Doc, rx: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
+    """`rx.search(doc.text, start, end)`, trying only where one of its literal prefixes starts."""
+    positions = match_starts(doc, rx)
+    if positions is None:
         return rx.search(doc.text, start, end)
-    positions = found.starts(prefixes)
     text = doc.text
     match = rx.match
     for i in range(bisect.bisect_left(positions, start), len(positions)):
@@ -378,15 +387,13 @@ def matches(
     looking only where one of the regex's literal prefixes starts. Lazy: many rules stop at
     their first few matches. Each start is tried with `rx.match` (one scan from the first start
     costs more: measured, in instructions per audit)."""
-    prefixes = (_HELD.get(id(rx)) or _hold(rx))[1]
-    found = doc.memo.get("needles") or _found(doc)
-    if prefixes is None or not found.usable:
+    positions = match_starts(doc, rx)
+    if positions is None:
         spans = doc.sentences if in_sentences else [Span(0, len(doc.text))]
         for s in spans:
             yield from rx.finditer(doc.text, s.start, s.end)
         return
     text = doc.text
-    positions = found.starts(prefixes)
     match = rx.match
     end = len(text)
     bound = doc.sentence_at if in_sentences else None

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property, partial
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import eq
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any, TypedDict
 
     from classifiers.findings import Finding
@@ -208,6 +209,20 @@ class Doc:
     def sentence_index(self, offset: int) -> int:
         self.sentences  # noqa: B018 - fills _starts
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
+
+    def crowded_sentences(self, offsets: Sequence[int], k: int) -> set[int]:
+        """Indices of the sentences holding at least `k` of the sorted `offsets`, each placed by
+        `sentence_index` (a rule needing k hits in one sentence can rule itself out)."""
+        if k < 1:
+            return set(range(len(self.sentences)))
+        if len(offsets) < k:
+            return set()
+        self.sentences  # noqa: B018 - fills _starts
+        # `sentence_index` without a call per offset: bisecting the starts after the first
+        # places an offset before the first sentence in it too
+        at = list(map(partial(bisect.bisect_right, self._starts[1:]), offsets))
+        # sorted offsets: k of them in one sentence are the i-th to the (i + k - 1)-th
+        return set(compress(at, map(eq, at, at[k - 1 :])))
 
     @property
     def word_starts(self) -> list[int]:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from functools import cache
 
 from classifiers import needles
-from classifiers.prechecks import crowded_sentences, match_starts
 from classifiers.rules import Context, Hit, Rule, detector, phrase_regex
 from classifiers.text import Doc, Span
 
@@ -104,7 +103,7 @@ def repeated_buzz_modifier(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     rx = _param_regex(rule, "modifiers")
     min_count = int(rule.params.get("min_count", 3))
     window = int(rule.params.get("window_words", 60))
-    at = match_starts(doc, rx)
+    at = needles.match_starts(doc, rx)
     if at is not None and len(at) < min_count:
         return  # fewer places a modifier could start than the repeats needed
     by_word: dict[str, list[tuple[int, int]]] = {}
@@ -131,8 +130,8 @@ def term_pileup(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Several distinct big technical terms in one sentence: talking over the reader."""
     rx = _param_regex(rule, "terms")
     min_terms = int(rule.params.get("min_terms", 3))
-    at = match_starts(doc, rx)
-    if at is not None and not crowded_sentences(doc, at, min_terms):
+    at = needles.match_starts(doc, rx)
+    if at is not None and not doc.crowded_sentences(at, min_terms):
         return  # no sentence has room for enough terms
     for found in _by_sentence(doc, rx):
         distinct = {m.group().lower() for m in found}
@@ -146,8 +145,8 @@ def stacked_hedges(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Hedge on hedge ("could possibly perhaps"): the claim dissolves. One hedge is honest."""
     rx = _param_regex(rule, "hedges")
     min_hedges = int(rule.params.get("min_hedges", 3))
-    at = match_starts(doc, rx)
-    if at is not None and not crowded_sentences(doc, at, 2):
+    at = needles.match_starts(doc, rx)
+    if at is not None and not doc.crowded_sentences(at, 2):
         return  # every finding needs two hedges in one sentence
     for in_sentence in _by_sentence(doc, rx):
         # "May" with a capital mid-sentence is the month, not a hedge.
@@ -171,7 +170,8 @@ def vague_commitment(doc: Doc, rule: Rule, ctx: Context) -> Iterator[Hit]:
     """ "I'll get back to you soon": a promise with no what or when cannot be kept or checked."""
     vague_acts = _param_regex(rule, "vague_acts")
     vague_times = _param_regex(rule, "vague_times")
-    acts_at, times_at = match_starts(doc, vague_acts), match_starts(doc, vague_times)
+    acts_at = needles.match_starts(doc, vague_acts)
+    times_at = needles.match_starts(doc, vague_times)
     if acts_at == [] and times_at == []:
         return  # every hit needs a vague act or a vague time
     verbs = _verb_regex(rule.code, tuple(rule.params.get("commit_verbs", ())))

@@ -1,4 +1,4 @@
-"""The "cannot fire" pre-checks (classifiers/prechecks.py) at their edges: texts just at a
+"""The "cannot fire" pre-checks of the rarely-firing rules at their edges: texts just at a
 rule's threshold still fire, and offsets count for the sentence `Doc.sentence_index` gives."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from auditor import Config, audit
-from classifiers.prechecks import crowded_sentences
 from classifiers.text import Doc
 
 
@@ -20,10 +19,10 @@ def test_crowded_sentences_counts_offsets_as_sentence_index_places_them():
     # before the first sentence, in it, in the gap after the second: all as sentence_index says
     offsets = [0, 2, 6, 31, 33, 39]
     assert [doc.sentence_index(o) for o in offsets] == [0, 0, 0, 1, 2, 2]
-    assert crowded_sentences(doc, offsets, 3) == {0}
-    assert crowded_sentences(doc, offsets, 2) == {0, 2}
-    assert crowded_sentences(doc, offsets, 4) == set()
-    assert crowded_sentences(doc, [], 0) == {0, 1, 2}
+    assert doc.crowded_sentences(offsets, 3) == {0}
+    assert doc.crowded_sentences(offsets, 2) == {0, 2}
+    assert doc.crowded_sentences(offsets, 4) == set()
+    assert doc.crowded_sentences([], 0) == {0, 1, 2}
 
 
 @pytest.mark.parametrize(
